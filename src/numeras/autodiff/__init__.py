@@ -1,0 +1,17 @@
+"""Reverse-mode automatic differentiation over ``backend.xp`` arrays."""
+
+from numeras.autodiff import ops
+from numeras.autodiff.graph import enable_grad, is_grad_enabled, no_grad
+from numeras.autodiff.tape import GradientTape
+from numeras.autodiff.tensor import Tensor, Variable, convert_to_tensor
+
+__all__ = [
+    "GradientTape",
+    "Tensor",
+    "Variable",
+    "convert_to_tensor",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "ops",
+]

@@ -1,0 +1,132 @@
+"""The recorded graph and the reverse pass over it.
+
+Every op that has at least one input requiring a gradient records its output as a node:
+the output tensor keeps its parents and a ``vjp`` closure that maps the gradient of the
+output to one gradient per parent (``None`` where a parent needs none). The backward pass
+visits nodes in reverse topological order, found iteratively so that graphs of any depth
+work, and reduces gradients of broadcast operands back to their shape here, in one place.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+from numeras.backend import xp
+
+if TYPE_CHECKING:
+    from numeras.autodiff.tensor import Tensor
+
+
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True while operations are being recorded for differentiation."""
+    return _GradMode.enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Run the block without recording anything for differentiation (inference, weight updates)."""
+    previous = _GradMode.enabled
+    _GradMode.enabled = False
+    try:
+        yield
+    finally:
+        _GradMode.enabled = previous
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record operations even inside :func:`no_grad` (what a GradientTape does)."""
+    previous = _GradMode.enabled
+    _GradMode.enabled = True
+    try:
+        yield
+    finally:
+        _GradMode.enabled = previous
+
+
+def unbroadcast(grad, shape: tuple):
+    """Sum ``grad`` over the axes along which an operand of ``shape`` was broadcast."""
+    if grad.shape == shape:
+        return grad
+    leading = grad.ndim - len(shape)
+    if leading < 0:
+        raise ValueError(f"gradient of shape {grad.shape} cannot belong to an operand of shape {shape}")
+    if leading:
+        grad = grad.sum(axis=tuple(range(leading)))
+    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad.reshape(shape)
+
+
+def topological_order(root: "Tensor") -> list["Tensor"]:
+    """Interior nodes reachable from ``root``, every node after all of its parents.
+
+    Iterative depth-first search: a chain of any length stays within Python's stack.
+    """
+    order: list = []
+    visited: set[int] = set()
+    stack: list = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent._vjp is not None and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def backpropagate(root: "Tensor", root_grad, keep: Iterable["Tensor"] = ()) -> dict[int, object]:
+    """Gradients of ``root`` (seeded with ``root_grad``) for every leaf that requires one.
+
+    Returns a mapping from ``id(tensor)`` to its gradient array, holding the leaves (tensors that
+    require a gradient but were not produced by a recorded op) and the tensors in ``keep``.
+    Interior gradients are dropped as soon as they have been passed on.
+    """
+    keep_ids = {id(t) for t in keep}
+    grads: dict[int, object] = {id(root): root_grad}
+    kept: dict[int, object] = {}
+    if root._vjp is None:
+        return grads
+    for node in reversed(topological_order(root)):
+        node_id = id(node)
+        grad = grads.pop(node_id, None)
+        if grad is None:
+            continue
+        if node_id in keep_ids:
+            kept[node_id] = grad
+        parent_grads = node._vjp(grad)
+        for parent, parent_grad in zip(node._parents, parent_grads):
+            if parent_grad is None or not parent.requires_grad:
+                continue
+            target = parent.data
+            if parent_grad.shape != target.shape:
+                parent_grad = unbroadcast(parent_grad, target.shape)
+            if parent_grad.dtype != target.dtype:
+                parent_grad = parent_grad.astype(target.dtype)
+            parent_id = id(parent)
+            previous = grads.get(parent_id)
+            grads[parent_id] = parent_grad if previous is None else previous + parent_grad
+    grads.update(kept)
+    return grads
+
+
+def owned(array):
+    """A writable, contiguous array: gradients handed to users never alias graph buffers."""
+    if isinstance(array, xp.ndarray) and array.flags.writeable and array.flags.c_contiguous and array.base is None:
+        return array
+    return xp.array(array, copy=True, order="C")
+
+
+VJP = Callable[[object], tuple]

@@ -1,0 +1,63 @@
+"""Primitives: the only ops with VJPs of their own. Everything else is composed from these."""
+
+from numeras.autodiff import tensor as _tensor
+from numeras.autodiff.ops import elementwise, linalg, nn, reduction, shape
+from numeras.autodiff.ops._core import as_tensor, constant, record
+from numeras.autodiff.ops.elementwise import (
+    abs,
+    add,
+    cast,
+    clip,
+    divide,
+    erf,
+    exp,
+    log,
+    log1p,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    power,
+    relu,
+    sigmoid,
+    sign,
+    sqrt,
+    stop_gradient,
+    subtract,
+    tanh,
+    where,
+)
+from numeras.autodiff.ops.linalg import matmul
+from numeras.autodiff.ops.nn import (
+    log_softmax,
+    sigmoid_cross_entropy,
+    softmax,
+    softmax_cross_entropy,
+    sparse_softmax_cross_entropy,
+)
+from numeras.autodiff.ops.reduction import argmax, argmin, max, sum
+from numeras.autodiff.ops.shape import (
+    broadcast_to,
+    concatenate,
+    getitem,
+    pad,
+    reshape,
+    take_along_axis,
+    transpose,
+)
+
+PRIMITIVES = (
+    "abs add cast clip divide erf exp log log1p maximum minimum multiply negative power relu "
+    "sigmoid sqrt subtract tanh where matmul log_softmax softmax softmax_cross_entropy "
+    "sparse_softmax_cross_entropy sigmoid_cross_entropy max sum broadcast_to concatenate getitem "
+    "pad reshape take_along_axis transpose"
+).split()
+"""Names of the ops that carry their own VJP (listed for readers and for the test harness)."""
+
+# Tensor operators (`a + b`, `a[i]`, ...) dispatch through this module.
+_tensor._OPS = __import__("numeras.autodiff.functional", fromlist=["_"])
+
+__all__ = PRIMITIVES + [
+    "argmax", "argmin", "sign", "stop_gradient", "as_tensor", "constant", "record",
+    "elementwise", "linalg", "nn", "reduction", "shape",
+]

@@ -1,0 +1,237 @@
+"""Element-wise primitives. Each forward works on raw arrays and its ``vjp`` closure keeps only
+what the gradient formula needs. Broadcasting is undone by the backward pass, not here."""
+
+from __future__ import annotations
+
+import math
+
+from numeras.autodiff.ops._core import as_tensor, constant, pair, record
+from numeras.autodiff.tensor import Tensor
+from numeras.backend import xp
+
+
+def add(x, y) -> Tensor:
+    """z = x + y;  dx = g, dy = g."""
+    x, y = pair(x, y)
+    return record(x.data + y.data, (x, y), lambda g: (g, g))
+
+
+def subtract(x, y) -> Tensor:
+    """z = x - y;  dx = g, dy = -g."""
+    x, y = pair(x, y)
+    need_y = y.requires_grad
+    return record(x.data - y.data, (x, y), lambda g: (g, -g if need_y else None))
+
+
+def multiply(x, y) -> Tensor:
+    """z = x * y;  dx = g * y, dy = g * x."""
+    x, y = pair(x, y)
+    a, b = x.data, y.data
+    need_x, need_y = x.requires_grad, y.requires_grad
+
+    def vjp(g):
+        return (g * b if need_x else None, g * a if need_y else None)
+
+    return record(a * b, (x, y), vjp)
+
+
+def divide(x, y) -> Tensor:
+    """z = x / y;  dx = g / y, dy = -g * z / y."""
+    x, y = pair(x, y)
+    if x.data.dtype.kind in "iub" and y.data.dtype.kind in "iub":
+        from numeras import backend
+
+        x, y = cast(x, backend.floatx()), cast(y, backend.floatx())
+    b = y.data
+    z = x.data / b
+    need_y = y.requires_grad
+
+    def vjp(g):
+        gx = g / b
+        return (gx, -gx * z if need_y else None)
+
+    return record(z, (x, y), vjp)
+
+
+def negative(x) -> Tensor:
+    """z = -x;  dx = -g."""
+    x = as_tensor(x)
+    return record(-x.data, (x,), lambda g: (-g,))
+
+
+def power(x, y) -> Tensor:
+    """z = x ** y;  dx = g * y * x ** (y - 1), dy = g * z * log(x) (taken as 0 where x <= 0)."""
+    x, y = pair(x, y)
+    a, b = x.data, y.data
+    z = a**b
+    need_x, need_y = x.requires_grad, y.requires_grad
+
+    def vjp(g):
+        gx = g * b * a ** (b - 1) if need_x else None
+        gy = None
+        if need_y:
+            positive = a > 0
+            gy = g * z * xp.log(xp.where(positive, a, 1)) * positive
+        return gx, gy
+
+    return record(z, (x, y), vjp)
+
+
+def exp(x) -> Tensor:
+    """z = e^x;  dx = g * z."""
+    x = as_tensor(x)
+    z = xp.exp(x.data)
+    return record(z, (x,), lambda g: (g * z,))
+
+
+def log(x) -> Tensor:
+    """z = ln x;  dx = g / x."""
+    x = _as_float(x)
+    a = x.data
+    return record(xp.log(a), (x,), lambda g: (g / a,))
+
+
+def log1p(x) -> Tensor:
+    """z = ln(1 + x), accurate near 0;  dx = g / (1 + x)."""
+    x = _as_float(x)
+    a = x.data
+    return record(xp.log1p(a), (x,), lambda g: (g / (1 + a),))
+
+
+def sqrt(x) -> Tensor:
+    """z = sqrt(x);  dx = g / (2 z)."""
+    x = _as_float(x)
+    z = xp.sqrt(x.data)
+    return record(z, (x,), lambda g: (g / (2 * z),))
+
+
+def abs(x) -> Tensor:  # noqa: A001 - Keras's name
+    """z = |x|;  dx = g * sign(x)."""
+    x = as_tensor(x)
+    a = x.data
+    return record(xp.abs(a), (x,), lambda g: (g * xp.sign(a),))
+
+
+def sign(x) -> Tensor:
+    """z = sign(x); piecewise constant, so it has no gradient."""
+    return constant(xp.sign(as_tensor(x).data))
+
+
+def maximum(x, y) -> Tensor:
+    """z = max(x, y);  the gradient goes to x where x >= y, to y elsewhere."""
+    x, y = pair(x, y)
+    x_wins = x.data >= y.data
+    need_y = y.requires_grad
+
+    def vjp(g):
+        return g * x_wins, (g * ~x_wins if need_y else None)
+
+    return record(xp.maximum(x.data, y.data), (x, y), vjp)
+
+
+def minimum(x, y) -> Tensor:
+    """z = min(x, y);  the gradient goes to x where x <= y, to y elsewhere."""
+    x, y = pair(x, y)
+    x_wins = x.data <= y.data
+    need_y = y.requires_grad
+
+    def vjp(g):
+        return g * x_wins, (g * ~x_wins if need_y else None)
+
+    return record(xp.minimum(x.data, y.data), (x, y), vjp)
+
+
+def where(condition, x1=None, x2=None) -> Tensor:
+    """z = x1 where condition else x2;  dx1 = g masked by condition, dx2 = g masked by its negation."""
+    cond = condition.data if isinstance(condition, Tensor) else xp.asarray(condition)
+    if x1 is None and x2 is None:
+        return constant(xp.stack(xp.nonzero(cond), axis=-1))
+    x1, x2 = pair(x1, x2)
+    cond = cond.astype(bool, copy=False)
+    zero = xp.zeros((), dtype=x1.data.dtype)
+
+    def vjp(g):
+        return xp.where(cond, g, zero), xp.where(cond, zero, g)
+
+    return record(xp.where(cond, x1.data, x2.data), (x1, x2), vjp)
+
+
+def clip(x, x_min, x_max) -> Tensor:
+    """z = min(max(x, x_min), x_max);  dx = g where x_min <= x <= x_max, else 0."""
+    x = as_tensor(x)
+    a = x.data
+    lo = x_min.data if isinstance(x_min, Tensor) else x_min
+    hi = x_max.data if isinstance(x_max, Tensor) else x_max
+    inside = (a >= lo) & (a <= hi)
+    out = xp.clip(a, lo, hi)
+    if out.dtype != a.dtype:
+        out = out.astype(a.dtype)
+    return record(out, (x,), lambda g: (g * inside,))
+
+
+def tanh(x) -> Tensor:
+    """z = tanh x;  dx = g * (1 - z^2)."""
+    x = _as_float(x)
+    z = xp.tanh(x.data)
+    return record(z, (x,), lambda g: (g * (1 - z * z),))
+
+
+def sigmoid(x) -> Tensor:
+    """z = 1 / (1 + e^-x), computed as (1 + tanh(x/2)) / 2 so it never overflows;  dx = g z (1 - z)."""
+    x = _as_float(x)
+    z = xp.tanh(x.data * 0.5)
+    z += 1
+    z *= 0.5
+    return record(z, (x,), lambda g: (g * z * (1 - z),))
+
+
+def relu(x) -> Tensor:
+    """z = max(x, 0);  dx = g where x > 0 (0 at x = 0, as Keras)."""
+    x = as_tensor(x)
+    z = xp.maximum(x.data, 0)
+    return record(z, (x,), lambda g: (g * (z > 0),))
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def erf(x) -> Tensor:
+    """z = erf x;  dx = g * 2/sqrt(pi) * e^(-x^2).
+
+    NumPy has no erf: the forward uses Abramowitz & Stegun 7.1.26 (error < 1.5e-7).
+    """
+    x = _as_float(x)
+    a = x.data
+    t = 1.0 / (1.0 + 0.3275911 * xp.abs(a))
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    z = xp.sign(a) * (1.0 - poly * xp.exp(-a * a))
+    z = z.astype(a.dtype, copy=False)
+    return record(z, (x,), lambda g: (g * (_TWO_OVER_SQRT_PI * xp.exp(-a * a)).astype(a.dtype, copy=False),))
+
+
+def cast(x, dtype) -> Tensor:
+    """z = x as ``dtype``;  dx = g cast back (no gradient into integer inputs)."""
+    from numeras import backend
+
+    x = as_tensor(x)
+    target = xp.dtype(backend.standardize_dtype(dtype))
+    if x.data.dtype == target:
+        return x
+    source = x.data.dtype
+    if target.kind != "f" or source.kind != "f":
+        return constant(x.data.astype(target))
+    return record(x.data.astype(target), (x,), lambda g: (g.astype(source),))
+
+
+def stop_gradient(x) -> Tensor:
+    """The same values, treated as a constant by differentiation."""
+    return constant(as_tensor(x).data)
+
+
+def _as_float(x) -> Tensor:
+    x = as_tensor(x)
+    if x.data.dtype.kind != "f":
+        from numeras import backend
+
+        return constant(x.data.astype(backend.floatx()))
+    return x

@@ -1,0 +1,111 @@
+"""``GradientTape``: the TensorFlow/Keras way of asking for gradients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from numeras.autodiff import graph
+from numeras.autodiff.tensor import Tensor
+from numeras.backend import xp
+
+
+class GradientTape:
+    """Records operations inside its ``with`` block so ``gradient`` can differentiate them.
+
+    Trainable ``Variable``s are watched automatically; call ``watch`` for plain tensors.
+    A non-persistent tape (the default) answers one ``gradient`` call.
+
+    Numeras records the graph whenever an input requires a gradient, so the tape shares it with
+    ``Tensor.backward``; the tape's job is to switch recording on and to say what to watch.
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
+        self.persistent = persistent
+        self.watch_accessed_variables = watch_accessed_variables
+        self._used = False
+        self._recording = None
+
+    def __enter__(self) -> "GradientTape":
+        self._recording = graph.enable_grad()
+        self._recording.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._recording.__exit__(*exc)
+        self._recording = None
+
+    def watch(self, tensor: Any) -> None:
+        """Differentiate with respect to ``tensor`` (a Tensor or a list/tuple/dict of them)."""
+        for t in _flatten(tensor):
+            if not isinstance(t, Tensor):
+                raise TypeError(
+                    f"GradientTape.watch: expected a numeras Tensor or Variable, received "
+                    f"{type(t).__name__}. Convert it first with numeras.convert_to_tensor(x)."
+                )
+            if t.data.dtype.kind == "f":
+                t.requires_grad = True
+
+    def gradient(
+        self,
+        target: Tensor,
+        sources: Any,
+        output_gradients: Any = None,
+        unconnected_gradients: str = "none",
+    ) -> Any:
+        """d(target)/d(source) for each source, in the structure ``sources`` was given in
+        (one tensor, a list, a tuple or a dict). A source that ``target`` does not depend on gets
+        ``None``, or zeros with ``unconnected_gradients='zero'``. A non-scalar target is summed."""
+        if self._used and not self.persistent:
+            raise RuntimeError(
+                "GradientTape.gradient can only be called once on a non-persistent tape. "
+                "Create the tape with GradientTape(persistent=True) to call it several times."
+            )
+        if unconnected_gradients not in ("none", "zero"):
+            raise ValueError(
+                f"GradientTape.gradient: `unconnected_gradients` must be 'none' or 'zero', "
+                f"received {unconnected_gradients!r}."
+            )
+        self._used = True
+        flat_sources = _flatten(sources)
+        for s in flat_sources:
+            if not isinstance(s, Tensor):
+                raise TypeError(
+                    f"GradientTape.gradient: every source must be a Tensor or Variable, "
+                    f"received {type(s).__name__}."
+                )
+        grads: dict[int, Any] = {}
+        if isinstance(target, Tensor) and target.requires_grad:
+            seed = (
+                xp.ones_like(target.data)
+                if output_gradients is None
+                else xp.asarray(output_gradients.data if isinstance(output_gradients, Tensor) else output_gradients, dtype=target.data.dtype)
+            )
+            grads = graph.backpropagate(target, seed, keep=flat_sources)
+        results = []
+        for s in flat_sources:
+            g = grads.get(id(s))
+            if g is None and unconnected_gradients == "zero":
+                g = xp.zeros_like(s.data)
+            results.append(None if g is None else Tensor(graph.owned(g)))
+        return _unflatten(sources, results)
+
+
+def _flatten(structure: Any) -> list:
+    if isinstance(structure, dict):
+        return [v for k in structure for v in _flatten(structure[k])]
+    if isinstance(structure, (list, tuple)):
+        return [v for item in structure for v in _flatten(item)]
+    return [structure]
+
+
+def _unflatten(structure: Any, flat: list) -> Any:
+    values = iter(flat)
+
+    def build(s: Any) -> Any:
+        if isinstance(s, dict):
+            return {k: build(s[k]) for k in s}
+        if isinstance(s, (list, tuple)):
+            return type(s)(build(item) for item in s)
+        return next(values)
+
+    return build(structure)

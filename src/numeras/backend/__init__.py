@@ -1,0 +1,100 @@
+"""The one place numeras chooses its array module, default float type and random generator.
+
+Everything that computes takes ``xp`` from here, so a CuPy backend can replace NumPy by
+changing this module alone.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+xp = numpy
+"""The array module every op computes with (NumPy now; CuPy has the same API)."""
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_VALID_FLOATX = ("float16", "float32", "float64")
+
+
+def floatx() -> str:
+    """The default float type as a string, ``'float32'`` unless changed by :func:`set_floatx`."""
+    return _FLOATX
+
+
+def set_floatx(value: str) -> None:
+    """Set the default float type used for new weights and for Python numbers turned into tensors."""
+    global _FLOATX
+    value = str(value)
+    if value not in _VALID_FLOATX:
+        raise ValueError(
+            f"set_floatx: `value` must be one of {_VALID_FLOATX}, received {value!r}."
+        )
+    _FLOATX = value
+
+
+def epsilon() -> float:
+    """The fuzz factor Keras uses to keep logs and divisions finite (1e-7)."""
+    return _EPSILON
+
+
+def set_epsilon(value: float) -> None:
+    """Change the fuzz factor returned by :func:`epsilon`."""
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def is_float_dtype(dtype) -> bool:
+    return xp.dtype(dtype).kind == "f"
+
+
+def standardize_dtype(dtype) -> str:
+    """Turn ``None``, a string, a NumPy type or a dtype into a dtype name; ``None`` means floatx."""
+    if dtype is None:
+        return _FLOATX
+    return xp.dtype(dtype).name
+
+
+_generator = numpy.random.default_rng()
+
+
+def set_random_seed(seed: int) -> None:
+    """Seed the single generator behind initializers, shuffling and dropout.
+
+    Two runs that call this with the same seed before building their models produce
+    bit-identical weights and batches.
+    """
+    global _generator
+    if not isinstance(seed, (int, numpy.integer)) or isinstance(seed, bool):
+        raise TypeError(f"set_random_seed: `seed` must be an int, received {seed!r}.")
+    _generator = numpy.random.default_rng(int(seed))
+    # Keras also seeds Python's and NumPy's global generators; users' own code relies on it.
+    import random
+
+    random.seed(int(seed))
+    numpy.random.seed(int(seed) % (2**32))
+
+
+def random_generator() -> numpy.random.Generator:
+    """The generator seeded by :func:`set_random_seed`."""
+    return _generator
+
+
+def make_generator(seed: int | None) -> numpy.random.Generator:
+    """A generator for an explicit ``seed``, or the global one when ``seed`` is None."""
+    if seed is None:
+        return _generator
+    return numpy.random.default_rng(int(seed))
+
+
+__all__ = [
+    "xp",
+    "floatx",
+    "set_floatx",
+    "epsilon",
+    "set_epsilon",
+    "standardize_dtype",
+    "is_float_dtype",
+    "set_random_seed",
+    "random_generator",
+    "make_generator",
+]
