@@ -6,6 +6,7 @@ of them (``numeras.autodiff.functional``).
 
 from numeras.autodiff.functional import *  # noqa: F403
 from numeras.autodiff.functional import __all__ as _functional_names
+
 __all__ = list(_functional_names)
 
 

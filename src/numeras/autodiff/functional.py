@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import builtins
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from numeras import backend
 from numeras.autodiff.ops import *  # noqa: F403 - the primitives are part of this namespace
 from numeras.autodiff.ops import (
     abs,
-    add,
     as_tensor,
     cast,
+    clip,
     concatenate,
     constant,
     divide,
@@ -27,7 +27,6 @@ from numeras.autodiff.ops import (
     log1p,
     matmul,
     max,
-    maximum,
     minimum,
     multiply,
     negative,
@@ -104,12 +103,16 @@ def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
 def expand_dims(x, axis) -> Tensor:
     """x with a new axis of length 1 at ``axis`` (an int or a tuple)."""
     x = as_tensor(x)
+    if isinstance(axis, list):
+        axis = tuple(axis)
     return reshape(x, xp.expand_dims(x.data, axis).shape)
 
 
 def squeeze(x, axis=None) -> Tensor:
     """x without its length-1 axes (or just those in ``axis``)."""
     x = as_tensor(x)
+    if isinstance(axis, list):
+        axis = tuple(axis)
     return reshape(x, xp.squeeze(x.data, axis=axis).shape)
 
 
@@ -223,9 +226,16 @@ def tensordot(x1, x2, axes=2) -> Tensor:
 
 
 def softplus(x) -> Tensor:
-    """log(1 + e^x), as relu(x) + log1p(e^-|x|) so it never overflows."""
+    """log(1 + e^x), as max(x, 0) + log1p(e^(min(x, 0) - max(x, 0))) so e^ never overflows.
+
+    The two halves are selected with ``where`` rather than relu/abs, whose gradients vanish at 0,
+    so that the gradient is sigmoid(x) everywhere, including 1/2 at x = 0.
+    """
     x = as_tensor(x)
-    return relu(x) + log1p(exp(negative(abs(x))))
+    positive = x.data > 0
+    positive_part = where(positive, x, 0.0)
+    negative_part = where(positive, 0.0, x)
+    return positive_part + log1p(exp(negative_part - positive_part))
 
 
 def softsign(x) -> Tensor:

@@ -9,8 +9,9 @@ work, and reduces gradients of broadcast operands back to their shape here, in o
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from numeras.backend import xp
 
@@ -64,7 +65,7 @@ def unbroadcast(grad, shape: tuple):
     return grad.reshape(shape)
 
 
-def topological_order(root: "Tensor") -> list["Tensor"]:
+def topological_order(root: Tensor) -> list[Tensor]:
     """Interior nodes reachable from ``root``, every node after all of its parents.
 
     Iterative depth-first search: a chain of any length stays within Python's stack.
@@ -87,7 +88,7 @@ def topological_order(root: "Tensor") -> list["Tensor"]:
     return order
 
 
-def backpropagate(root: "Tensor", root_grad, keep: Iterable["Tensor"] = ()) -> dict[int, object]:
+def backpropagate(root: Tensor, root_grad, keep: Iterable[Tensor] = ()) -> dict[int, object]:
     """Gradients of ``root`` (seeded with ``root_grad``) for every leaf that requires one.
 
     Returns a mapping from ``id(tensor)`` to its gradient array, holding the leaves (tensors that

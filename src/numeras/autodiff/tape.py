@@ -25,7 +25,7 @@ class GradientTape:
         self._used = False
         self._recording = None
 
-    def __enter__(self) -> "GradientTape":
+    def __enter__(self) -> GradientTape:
         self._recording = graph.enable_grad()
         self._recording.__enter__()
         return self
@@ -75,18 +75,29 @@ class GradientTape:
                 )
         grads: dict[int, Any] = {}
         if isinstance(target, Tensor) and target.requires_grad:
-            seed = (
-                xp.ones_like(target.data)
-                if output_gradients is None
-                else xp.asarray(output_gradients.data if isinstance(output_gradients, Tensor) else output_gradients, dtype=target.data.dtype)
-            )
+            if output_gradients is None:
+                seed = xp.ones_like(target.data)
+            else:
+                raw = output_gradients.data if isinstance(output_gradients, Tensor) else output_gradients
+                # A copy: the seed may come back as a gradient, which must not alias the caller's array.
+                seed = xp.array(raw, dtype=target.data.dtype, copy=True)
+                if seed.shape != target.shape:
+                    raise ValueError(
+                        f"GradientTape.gradient: `output_gradients` must have the target's shape "
+                        f"{target.shape}, received shape {seed.shape}."
+                    )
             grads = graph.backpropagate(target, seed, keep=flat_sources)
         results = []
+        handed_out: set[int] = set()
         for s in flat_sources:
             g = grads.get(id(s))
             if g is None and unconnected_gradients == "zero":
                 g = xp.zeros_like(s.data)
-            results.append(None if g is None else Tensor(graph.owned(g)))
+            if g is not None:
+                # One array can reach two sources (`a + b` passes the same one to both): copy the second.
+                g = xp.array(g, copy=True) if id(g) in handed_out else graph.owned(g)
+                handed_out.add(id(g))
+            results.append(None if g is None else Tensor(g))
         return _unflatten(sources, results)
 
 

@@ -101,22 +101,28 @@ class Tensor:
                 "backward(): this tensor does not require a gradient: none of its inputs was a "
                 "trainable Variable or a tensor created with requires_grad=True."
             )
-        seed = xp.ones_like(self.data) if gradient is None else _to_array(gradient, self.data.dtype)
+        seed = xp.ones_like(self.data) if gradient is None else xp.array(_raw(gradient), dtype=self.data.dtype)
         if seed.shape != self.data.shape:
             raise ValueError(
                 f"backward(): `gradient` must have the output's shape {self.shape}, received {seed.shape}."
             )
         grads = graph.backpropagate(self, seed)
+        handed_out: set[int] = set()
         for leaf in _reachable_leaves(self):
             g = grads.get(id(leaf))
             if g is None:
                 continue
-            leaf.grad = graph.owned(g) if leaf.grad is None else leaf.grad + g
+            if leaf.grad is not None:
+                leaf.grad = leaf.grad + g
+                continue
+            # One array can reach two leaves (`a + b` passes the same one to both): copy the second.
+            leaf.grad = xp.array(g, copy=True) if id(g) in handed_out else graph.owned(g)
+            handed_out.add(id(leaf.grad))
 
     def zero_grad(self) -> None:
         self.grad = None
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """The same values, cut from the graph."""
         return Tensor(self.data)
 
@@ -190,21 +196,26 @@ class Tensor:
 
     # -- convenience methods, as on ndarrays ------------------------------------------
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         return _OPS.transpose(self)
 
-    def reshape(self, *shape) -> "Tensor":
+    def reshape(self, *shape) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return _OPS.reshape(self, shape)
 
-    def sum(self, axis=None, keepdims=False) -> "Tensor":
-        return _OPS.sum(self, axis=axis, keepdims=keepdims)
+    # `dtype` and `out` let numpy.sum(tensor) and numpy.mean(tensor), which call these, work.
+    def sum(self, axis=None, keepdims=False, dtype=None, out=None) -> Tensor:
+        _no_out("sum", out)
+        x = self if dtype is None else _OPS.cast(self, dtype)
+        return _OPS.sum(x, axis=axis, keepdims=keepdims)
 
-    def mean(self, axis=None, keepdims=False) -> "Tensor":
-        return _OPS.mean(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False, dtype=None, out=None) -> Tensor:
+        _no_out("mean", out)
+        x = self if dtype is None else _OPS.cast(self, dtype)
+        return _OPS.mean(x, axis=axis, keepdims=keepdims)
 
-    def astype(self, dtype) -> "Tensor":
+    def astype(self, dtype) -> Tensor:
         return _OPS.cast(self, dtype)
 
 
@@ -248,7 +259,7 @@ class Variable(Tensor):
     def value(self) -> Tensor:
         return Tensor(self.data)
 
-    def assign(self, value: Any) -> "Variable":
+    def assign(self, value: Any) -> Variable:
         """Overwrite the values in place; ``value`` must have this variable's shape."""
         array = _raw(value)
         if xp.shape(array) != self.data.shape:
@@ -259,13 +270,33 @@ class Variable(Tensor):
         xp.copyto(self.data, array, casting="unsafe")
         return self
 
-    def assign_add(self, delta: Any) -> "Variable":
-        xp.add(self.data, _raw(delta), out=self.data, casting="unsafe")
+    def assign_add(self, delta: Any) -> Variable:
+        """Add ``delta`` in place; ``delta`` must have this variable's shape or broadcast to it."""
+        delta = _raw(delta)
+        self._check_delta_shape("assign_add", delta)
+        xp.add(self.data, delta, out=self.data, casting="unsafe")
         return self
 
-    def assign_sub(self, delta: Any) -> "Variable":
-        xp.subtract(self.data, _raw(delta), out=self.data, casting="unsafe")
+    def assign_sub(self, delta: Any) -> Variable:
+        """Subtract ``delta`` in place; ``delta`` must have this variable's shape or broadcast to it."""
+        delta = _raw(delta)
+        self._check_delta_shape("assign_sub", delta)
+        xp.subtract(self.data, delta, out=self.data, casting="unsafe")
         return self
+
+    def _check_delta_shape(self, method: str, delta: Any) -> None:
+        shape = xp.shape(delta)
+        if shape == self.data.shape:
+            return
+        try:
+            fits = xp.broadcast_shapes(shape, self.data.shape) == self.data.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(
+                f"Variable.{method}: `delta` must have shape {self.shape} like variable "
+                f"'{self.name}' (or broadcast to it), received shape {shape}."
+            )
 
     def __repr__(self) -> str:
         body = xp.array2string(self.data, separator=", ")
@@ -286,6 +317,11 @@ def _to_array(value: Any, dtype: Any = None):
             # Python floats and nested lists of them carry no dtype of their own: use floatx.
             array = array.astype(backend.floatx())
     return array
+
+
+def _no_out(method: str, out: Any) -> None:
+    if out is not None:
+        raise TypeError(f"Tensor.{method}: `out` is not supported (tensors are immutable); received {type(out).__name__}.")
 
 
 def _raw(value: Any):

@@ -57,7 +57,14 @@ PRIMITIVES = (
 # Tensor operators (`a + b`, `a[i]`, ...) dispatch through this module.
 _tensor._OPS = __import__("numeras.autodiff.functional", fromlist=["_"])
 
-__all__ = PRIMITIVES + [
+# Spelled out (not PRIMITIVES + [...]) so that linters see these imports are re-exported.
+__all__ = [
+    "abs", "add", "cast", "clip", "divide", "erf", "exp", "log", "log1p", "maximum", "minimum",
+    "multiply", "negative", "power", "relu", "sigmoid", "sqrt", "subtract", "tanh", "where", "matmul",
+    "log_softmax", "softmax", "softmax_cross_entropy", "sparse_softmax_cross_entropy",
+    "sigmoid_cross_entropy", "max", "sum", "broadcast_to", "concatenate", "getitem", "pad", "reshape",
+    "take_along_axis", "transpose",
     "argmax", "argmin", "sign", "stop_gradient", "as_tensor", "constant", "record",
     "elementwise", "linalg", "nn", "reduction", "shape",
 ]
+assert set(PRIMITIVES) <= set(__all__)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from numeras import backend
 from numeras.autodiff.graph import _GradMode
 from numeras.autodiff.tensor import Tensor, _to_array
 from numeras.backend import xp
@@ -16,7 +16,8 @@ def record(data, parents: tuple, vjp: Callable) -> Tensor:
     """Wrap ``data`` as the output of an op; keep ``parents`` and ``vjp`` only if some parent
     requires a gradient and recording is on."""
     out = _new(Tensor)
-    out.data = data
+    # NumPy returns scalars, not 0-d arrays, from operations on 0-d arrays; keep `.data` an array.
+    out.data = data if isinstance(data, xp.ndarray) else xp.asarray(data)
     out.grad = None
     out._logits = None
     if _GradMode.enabled:
@@ -39,22 +40,33 @@ def constant(data) -> Tensor:
 
 def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     """``value`` as a Tensor. A Python number takes the dtype of ``like`` when that is a float
-    tensor, so ``float32 * 2.0`` stays float32; otherwise it becomes floatx."""
+    tensor (so ``float32 * 2.0`` stays float32), a Python int that of an integer tensor;
+    otherwise a float becomes floatx and an int int64 (so ``1 - mask`` counts, as in NumPy)."""
     if isinstance(value, Tensor):
         return value
     if like is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
-        if like.data.dtype.kind == "f" or isinstance(value, int):
+        kind = like.data.dtype.kind
+        if kind == "f" or (kind in "iu" and isinstance(value, int)):
             return constant(xp.asarray(value, dtype=like.data.dtype))
-        return constant(xp.asarray(value, dtype=backend.floatx()))
     return constant(_to_array(value))
 
 
 def pair(x: Any, y: Any) -> tuple[Tensor, Tensor]:
-    """Both operands of a binary op as tensors, Python numbers adopting the other's dtype."""
+    """Both operands of a binary op as tensors, Python numbers adopting the other's dtype.
+
+    An integer or boolean operand meeting a float one takes the float's dtype, as in Keras
+    (NumPy would turn int64 with float32 into float64)."""
     if isinstance(x, Tensor):
-        return x, as_tensor(y, x)
-    y = as_tensor(y)
-    return as_tensor(x, y), y
+        y = as_tensor(y, x)
+    else:
+        y = as_tensor(y)
+        x = as_tensor(x, y)
+    x_kind, y_kind = x.data.dtype.kind, y.data.dtype.kind
+    if x_kind in "iub" and y_kind == "f":
+        x = constant(x.data.astype(y.data.dtype))
+    elif y_kind in "iub" and x_kind == "f":
+        y = constant(y.data.astype(x.data.dtype))
+    return x, y
 
 
 def normalize_axis(axis, ndim: int):

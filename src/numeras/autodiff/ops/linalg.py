@@ -17,10 +17,12 @@ def matmul(x1, x2) -> Tensor:
     def vjp(g):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        if a.ndim == 1:
-            g = xp.expand_dims(g, -2)
+        # Restore the axes the 1-D operands dropped from g: the column's first, then the row's,
+        # so that vector @ vector (a 0-d g) becomes a 1x1 matrix.
         if b.ndim == 1:
             g = g[..., None]
+        if a.ndim == 1:
+            g = g[..., None, :]
         da = db = None
         if need_a:
             da = g @ xp.swapaxes(b2, -1, -2)

@@ -44,7 +44,8 @@ def max(x, axis=None, keepdims: bool = False, initial=None) -> Tensor:  # noqa: 
 
     def vjp(g):
         is_max = a == kept_out
-        share = is_max / is_max.sum(axis=axis, keepdims=True)
+        # With an `initial` above every entry nothing is the maximum: divide by 1, not 0.
+        share = is_max / xp.maximum(is_max.sum(axis=axis, keepdims=True), 1)
         return (g.reshape(kept_out.shape) * share.astype(a.dtype, copy=False),)
 
     return record(xp.asarray(out), (x,), vjp)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from numeras.autodiff.ops._core import as_tensor, record
 from numeras.autodiff.tensor import Tensor
@@ -85,7 +85,8 @@ def pad(x, pad_width, mode: str = "constant", constant_values=0) -> Tensor:
         raise NotImplementedError(
             f"pad: only mode='constant' is differentiable in numeras, received mode={mode!r}."
         )
-    widths = xp.broadcast_to(xp.asarray(pad_width, dtype=int), (x.data.ndim, 2)) if xp.ndim(pad_width) < 2 else xp.asarray(pad_width, dtype=int)
+    # One (before, after) pair per axis, broadcast as NumPy does: 1, (1, 2) and ((1, 2),) pad every axis.
+    widths = xp.broadcast_to(xp.asarray(pad_width, dtype=int), (x.data.ndim, 2))
     inner = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, x.data.shape))
     data = xp.pad(x.data, widths, mode="constant", constant_values=constant_values)
     return record(data, (x,), lambda g: (g[inner],))

@@ -1,0 +1,473 @@
+"""``Layer``: Keras's building block — weights created on first call, then ``call`` each time.
+
+Lifecycle, as Keras 3: ``__init__(**kwargs)`` stores configuration; the first ``__call__`` runs
+``build(input_shape)``, which creates weights with ``add_weight``; every call runs
+``call(inputs, training=None)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from numeras import backend
+from numeras.autodiff import Tensor, Variable, no_grad
+from numeras.autodiff.ops import cast as _cast
+from numeras.backend import xp
+from numeras.utils import naming
+
+_ALLOWED_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "weights"}
+
+
+class _CallContext:
+    """The ``training`` flag of the outermost call, inherited by nested layer calls."""
+
+    training: bool | None = None
+    depth = 0
+
+
+class Layer:
+    """Base class of every layer and model.
+
+    Subclasses override ``build(input_shape)`` to create weights with ``add_weight`` and
+    ``call(inputs, training=None)`` to compute outputs from numeras ops. Layers and Variables
+    assigned as attributes are tracked, so their weights appear in ``weights``.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # As Keras 3: whoever calls build() directly still ends up with a built layer.
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _marks_built(cls.__dict__["build"])
+
+    def __init__(
+        self,
+        *,
+        activity_regularizer: Any = None,
+        trainable: bool = True,
+        dtype: Any = None,
+        autocast: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        unknown = set(kwargs) - _ALLOWED_KWARGS
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}: unrecognized keyword argument(s) {sorted(unknown)}. "
+                f"Layers accept name, dtype, trainable, activity_regularizer and the legacy "
+                f"{sorted(_ALLOWED_KWARGS)}."
+            )
+        object.__setattr__(self, "_tracked_layers", [])
+        object.__setattr__(self, "_tracked_variables", [])
+        self.name = name if name is not None else naming.auto_name(type(self).__name__)
+        self._trainable = bool(trainable)
+        self._dtype = _dtype_name(dtype)
+        self.autocast = autocast
+        self.built = False
+        self._losses: list[Tensor] = []
+        self._regularized: list[tuple[Variable, Callable]] = []
+        self._constrained: list[tuple[Variable, Callable]] = []
+        self._build_input_shape: tuple | None = None
+        self._output_shape: Any = None
+        self._inbound: list = []
+        self.activity_regularizer = _get_regularizer(activity_regularizer)
+        self._initial_weights = kwargs.get("weights")
+        self._batch_input_shape = _legacy_input_shape(kwargs)
+
+    # -- attribute tracking -------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Layer):
+            self._track_layer(value)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value):
+            for v in value:
+                self._track_layer(v)
+        elif isinstance(value, Variable) and not name.startswith("_"):
+            if all(value is not v for v in self._tracked_variables):
+                self._tracked_variables.append(value)
+        object.__setattr__(self, name, value)
+
+    def _track_layer(self, layer: Layer) -> None:
+        if all(layer is not existing for existing in self._tracked_layers):
+            self._tracked_layers.append(layer)
+
+    # -- properties ---------------------------------------------------------------------
+    @property
+    def dtype(self) -> str:
+        """The dtype of this layer's weights (and of its computations)."""
+        return self._dtype
+
+    @property
+    def compute_dtype(self) -> str:
+        return self._dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self._dtype
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self._tracked_layers:
+            layer.trainable = value
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        """Weights updated by training: empty when the layer is frozen (``trainable = False``)."""
+        if not self._trainable:
+            return []
+        own = [v for v in self._tracked_variables if v.trainable]
+        return _unique(own + [w for layer in self._tracked_layers for w in layer.trainable_weights])
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        if not self._trainable:
+            return self.weights
+        own = [v for v in self._tracked_variables if not v.trainable]
+        return _unique(own + [w for layer in self._tracked_layers for w in layer.non_trainable_weights])
+
+    @property
+    def weights(self) -> list[Variable]:
+        """All weights: this layer's own (in creation order), then its sublayers'."""
+        return _unique(list(self._tracked_variables) + [w for layer in self._tracked_layers for w in layer.weights])
+
+    @property
+    def variables(self) -> list[Variable]:
+        return self.weights
+
+    @property
+    def trainable_variables(self) -> list[Variable]:
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:
+        return self.non_trainable_weights
+
+    @property
+    def losses(self) -> list[Tensor]:
+        """Losses added during the last call (``add_loss``) plus weight regularization penalties."""
+        collected = list(self._losses)
+        for variable, regularizer in self._regularized:
+            collected.append(regularizer(variable))
+        for layer in self._tracked_layers:
+            collected.extend(layer.losses)
+        return collected
+
+    def _constraints(self) -> list[tuple[Variable, Callable]]:
+        """(variable, constraint) pairs of this layer and its sublayers, applied after updates."""
+        found = list(self._constrained)
+        for layer in self._tracked_layers:
+            found.extend(layer._constraints())
+        return found
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._tracked_layers)
+
+    @property
+    def input_shape(self) -> tuple | None:
+        return self._build_input_shape
+
+    @property
+    def output_shape(self) -> Any:
+        if self._output_shape is None:
+            raise AttributeError(
+                f"Layer '{self.name}' has no defined output shape yet: call it on an input or "
+                "build it first."
+            )
+        return self._output_shape
+
+    # -- weights ------------------------------------------------------------------------
+    def add_weight(
+        self,
+        shape: Iterable[int] | None = None,
+        initializer: Any = None,
+        dtype: Any = None,
+        trainable: bool = True,
+        autocast: bool = True,
+        regularizer: Any = None,
+        constraint: Any = None,
+        aggregation: str = "none",
+        overwrite_with_gradient: bool = False,
+        name: str | None = None,
+    ) -> Variable:
+        """Create a weight Variable of ``shape``, initialised by ``initializer`` (Keras defaults:
+        ``glorot_uniform`` for floats, ``zeros`` otherwise), tracked by this layer."""
+        from numeras import initializers
+
+        shape = tuple(int(n) for n in (shape or ()))
+        dtype = _dtype_name(dtype) if dtype is not None else self._dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if xp.dtype(dtype).kind == "f" else "zeros"
+        init = initializers.get(initializer)
+        value = xp.asarray(init(shape, dtype=dtype), dtype=dtype)
+        variable = Variable(value, dtype=dtype, trainable=trainable, name=name or f"variable_{len(self._tracked_variables)}")
+        variable.path = f"{self.name}/{variable.name}"
+        self._tracked_variables.append(variable)
+        if constraint is not None:
+            self._constrained.append((variable, constraint))
+        reg = _get_regularizer(regularizer)
+        if reg is not None:
+            self._regularized.append((variable, reg))
+        return variable
+
+    def add_loss(self, loss: Any) -> None:
+        """Add a scalar to the training loss (collected in ``losses`` until the next call)."""
+        self._losses.append(loss if isinstance(loss, Tensor) else Tensor(loss))
+
+    def get_weights(self) -> list:
+        """Copies of the weights' values, in ``weights`` order."""
+        return [w.data.copy() for w in self.weights]
+
+    def set_weights(self, weights: list) -> None:
+        """Overwrite every weight with an array of the same shape (in ``weights`` order)."""
+        own = self.weights
+        if len(weights) != len(own):
+            raise ValueError(
+                f"set_weights: layer '{self.name}' has {len(own)} weights, but `weights` holds "
+                f"{len(weights)} arrays. Pass one array per weight, in the order of layer.weights."
+            )
+        for variable, value in zip(own, weights):
+            value = xp.asarray(value)
+            if value.shape != variable.shape:
+                raise ValueError(
+                    f"set_weights: weight '{variable.path}' has shape {variable.shape}, received an "
+                    f"array of shape {value.shape}."
+                )
+        for variable, value in zip(own, weights):
+            variable.assign(value)
+
+    def count_params(self) -> int:
+        """Number of scalars in all weights."""
+        if not self.built:
+            raise ValueError(
+                f"count_params: layer '{self.name}' isn't built yet, so its weights do not exist. "
+                "Call it on data or build it (model.build(input_shape)) first."
+            )
+        return int(sum(math.prod(w.shape) for w in self.weights))
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def build(self, input_shape: Any = None) -> None:
+        """Create the layer's weights for inputs of ``input_shape`` (override in subclasses)."""
+        self.built = True
+
+    def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        return inputs
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """Output shape for ``input_shape``; by default found by running ``call`` on zeros."""
+        return _dry_run_shape(self, input_shape)
+
+    def _ensure_built(self, input_shape: Any) -> None:
+        if self.built:
+            return
+        self.build(input_shape)
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def __call__(self, inputs: Any, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        from numeras.layers.input_layer import SymbolicTensor, symbolic_call
+
+        if _any_symbolic(inputs, SymbolicTensor):
+            return symbolic_call(self, inputs, *args, training=training, **kwargs)
+        inputs = self._convert_inputs(inputs)
+        self._ensure_built(_shape_of(inputs))
+        if training is None:
+            training = _CallContext.training
+        previous = _CallContext.training
+        _CallContext.training = training
+        _CallContext.depth += 1
+        self._losses = []
+        try:
+            if _accepts_training(type(self)):
+                kwargs["training"] = training
+            outputs = self.call(inputs, *args, **kwargs)
+        finally:
+            _CallContext.depth -= 1
+            _CallContext.training = previous
+        if self.activity_regularizer is not None:
+            for out in _flatten(outputs):
+                if isinstance(out, Tensor):
+                    self.add_loss(self.activity_regularizer(out))
+        return outputs
+
+    def _convert_inputs(self, inputs: Any) -> Any:
+        if isinstance(inputs, Tensor):
+            data = inputs.data
+            if self.autocast and data.dtype.kind == "f" and data.dtype.name != self._dtype:
+                return _cast(inputs, self._dtype)
+            return inputs
+        if isinstance(inputs, xp.ndarray):
+            if self.autocast and inputs.dtype.kind == "f" and inputs.dtype.name != self._dtype:
+                inputs = inputs.astype(self._dtype)
+            return Tensor(inputs)
+        if isinstance(inputs, (list, tuple)):
+            return type(inputs)(self._convert_inputs(v) for v in inputs)
+        if isinstance(inputs, dict):
+            return {k: self._convert_inputs(v) for k, v in inputs.items()}
+        if isinstance(inputs, (int, float)):
+            return Tensor(inputs, dtype=self._dtype)
+        return inputs
+
+    # -- configuration ------------------------------------------------------------------
+    def get_config(self) -> dict:
+        """The arguments that recreate this layer (without its weights)."""
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = config["dtype"].get("config", {}).get("name")
+        if "batch_input_shape" in config:
+            config["batch_input_shape"] = tuple(config["batch_input_shape"])
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+# -- helpers ------------------------------------------------------------------------------
+def _marks_built(build: Callable) -> Callable:
+    @functools.wraps(build)
+    def wrapped(self: Layer, *args: Any, **kwargs: Any) -> None:
+        build(self, *args, **kwargs)
+        self.built = True
+        if self._build_input_shape is None:
+            shape = args[0] if args else next(iter(kwargs.values()), None)
+            self._build_input_shape = shape
+
+    return wrapped
+
+
+def _dtype_name(dtype: Any) -> str:
+    if isinstance(dtype, dict):
+        dtype = dtype.get("config", {}).get("name")
+    if dtype is None:
+        return backend.floatx()
+    if hasattr(dtype, "name") and not isinstance(dtype, str) and not isinstance(dtype, type):
+        return xp.dtype(dtype.name).name
+    return xp.dtype(dtype).name
+
+
+def _legacy_input_shape(kwargs: dict) -> tuple | None:
+    """The batch input shape given through ``input_shape``, ``input_dim`` or ``batch_input_shape``."""
+    if kwargs.get("batch_input_shape") is not None:
+        return tuple(kwargs["batch_input_shape"])
+    batch_size = kwargs.get("batch_size")
+    if kwargs.get("input_shape") is not None:
+        shape = kwargs["input_shape"]
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        return (batch_size, *shape)
+    if kwargs.get("input_dim") is not None:
+        return (batch_size, int(kwargs["input_dim"]))
+    return None
+
+
+def _get_regularizer(identifier: Any) -> Any:
+    if identifier is None:
+        return None
+    from numeras import regularizers
+
+    return regularizers.get(identifier)
+
+
+def _unique(items: list) -> list:
+    seen: set[int] = set()
+    out = []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            out.append(item)
+    return out
+
+
+_ACCEPTS_TRAINING: dict[type, bool] = {}
+
+
+def _accepts_training(cls: type) -> bool:
+    cached = _ACCEPTS_TRAINING.get(cls)
+    if cached is None:
+        parameters = inspect.signature(cls.call).parameters
+        cached = "training" in parameters or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+        )
+        _ACCEPTS_TRAINING[cls] = cached
+    return cached
+
+
+def _flatten(structure: Any) -> list:
+    if isinstance(structure, (list, tuple)):
+        return [v for item in structure for v in _flatten(item)]
+    if isinstance(structure, dict):
+        return [v for k in structure for v in _flatten(structure[k])]
+    return [structure]
+
+
+def _any_symbolic(structure: Any, symbolic_type: type) -> bool:
+    if isinstance(structure, symbolic_type):
+        return True
+    if isinstance(structure, (list, tuple)):
+        return any(_any_symbolic(v, symbolic_type) for v in structure)
+    if isinstance(structure, dict):
+        return any(_any_symbolic(v, symbolic_type) for v in structure.values())
+    return False
+
+
+def _shape_of(structure: Any) -> Any:
+    if isinstance(structure, Tensor):
+        return (None, *structure.shape[1:]) if structure.ndim else ()
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(_shape_of(v) for v in structure)
+    if isinstance(structure, dict):
+        return {k: _shape_of(v) for k, v in structure.items()}
+    return None
+
+
+def _zeros_for(shape: Any, dtype: str) -> Any:
+    if isinstance(shape, tuple) and all(n is None or isinstance(n, int) for n in shape):
+        return Tensor(xp.zeros(tuple(1 if n is None else n for n in shape), dtype=dtype))
+    if isinstance(shape, (list, tuple)):
+        return type(shape)(_zeros_for(s, dtype) for s in shape)
+    if isinstance(shape, dict):
+        return {k: _zeros_for(v, dtype) for k, v in shape.items()}
+    raise ValueError(f"cannot make a sample input for shape {shape!r}")
+
+
+def _dry_run_shape(layer: Layer, input_shape: Any) -> Any:
+    """Output shape(s) of ``layer``, found by calling it on a batch of one zero sample."""
+    with no_grad():
+        outputs = layer(_zeros_for(input_shape, layer.dtype), training=False)
+    batch_unknown = _first_dim_unknown(input_shape)
+
+    def shape_of(t: Any) -> Any:
+        if isinstance(t, Tensor):
+            shape = tuple(t.shape)
+            return (None, *shape[1:]) if batch_unknown and shape else shape
+        if isinstance(t, (list, tuple)):
+            return type(t)(shape_of(v) for v in t)
+        if isinstance(t, dict):
+            return {k: shape_of(v) for k, v in t.items()}
+        return None
+
+    return shape_of(outputs)
+
+
+def _first_dim_unknown(shape: Any) -> bool:
+    if isinstance(shape, tuple) and (not shape or not isinstance(shape[0], (tuple, list, dict))):
+        return bool(shape) and shape[0] is None
+    if isinstance(shape, (list, tuple)) and shape:
+        return _first_dim_unknown(shape[0])
+    if isinstance(shape, dict) and shape:
+        return _first_dim_unknown(next(iter(shape.values())))
+    return False

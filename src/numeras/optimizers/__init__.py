@@ -1,0 +1,127 @@
+"""``numeras.optimizers``: Keras 3's optimizers, updating variables in place.
+
+``get('rmsprop')`` (any case), ``get({'class_name': 'RMSprop', 'config': {...}})`` or an
+instance gives an optimizer; ``serialize``/``deserialize`` convert to and from Keras 3's config
+dicts. Learning-rate schedules live in ``numeras.optimizers.schedules``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+from numeras.optimizers import schedules
+from numeras.optimizers.adadelta import Adadelta
+from numeras.optimizers.adagrad import Adagrad
+from numeras.optimizers.adam import Adam
+from numeras.optimizers.adamax import Adamax
+from numeras.optimizers.adamw import AdamW
+from numeras.optimizers.base_optimizer import BaseOptimizer, Optimizer
+from numeras.optimizers.nadam import Nadam
+from numeras.optimizers.rmsprop import RMSprop
+from numeras.optimizers.sgd import SGD
+
+_MODULE = "keras.optimizers"
+
+ALL_OBJECTS = {Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Nadam}
+# Keras looks optimizers up by lower-cased class name, so 'RMSprop', 'rmsprop' and 'RMSProp' agree.
+ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
+# Names `get` accepts: the base class needs a learning rate and has no update rule.
+_GETTABLE = sorted(name for name in ALL_OBJECTS_DICT if name != "optimizer")
+
+
+def serialize(optimizer: Optimizer) -> dict[str, Any]:
+    """The Keras 3 config dict of ``optimizer``:
+    ``{"module", "class_name", "config", "registered_name"}``."""
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"optimizers.serialize: expected an Optimizer instance, received {type(optimizer).__name__}: {optimizer!r}."
+        )
+    cls = type(optimizer)
+    builtin = ALL_OBJECTS_DICT.get(cls.__name__.lower()) is cls
+    return {
+        "module": _MODULE if builtin else cls.__module__,
+        "class_name": cls.__name__,
+        "config": optimizer.get_config(),
+        "registered_name": None,
+    }
+
+
+def deserialize(config: Mapping[str, Any] | str, custom_objects: Mapping[str, Any] | None = None) -> Optimizer:
+    """The optimizer described by ``config``: a dict from :func:`serialize` (or Keras 2's
+    ``{"class_name", "config"}``) or a class name. Your own classes go in ``custom_objects``."""
+    if isinstance(config, str):
+        class_name, inner = config, {}
+    elif isinstance(config, Mapping):
+        if "class_name" not in config:
+            raise ValueError(
+                f"optimizers.deserialize: a config dict needs a 'class_name' key, received {dict(config)!r}. "
+                "Expected e.g. {'class_name': 'RMSprop', 'config': {'learning_rate': 0.001}}."
+            )
+        class_name, inner = config["class_name"], dict(config.get("config") or {})
+    else:
+        raise TypeError(
+            f"optimizers.deserialize: expected a config dict or a class name, received "
+            f"{type(config).__name__}: {config!r}."
+        )
+    custom_objects = dict(custom_objects or {})
+    cls = custom_objects.get(class_name) or ALL_OBJECTS_DICT.get(str(class_name).lower())
+    if cls is None:
+        raise _unknown_optimizer_error(class_name, list(custom_objects))
+    if "custom_objects" in inspect.signature(cls.from_config).parameters:
+        return cls.from_config(inner, custom_objects=custom_objects)
+    return cls.from_config(inner)
+
+
+def get(identifier: Any) -> Optimizer | None:
+    """An optimizer from a name (``'rmsprop'``, ``'Adam'``, ...: defaults as Keras), a config
+    dict, or an instance (returned as is). ``None`` gives ``None``."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier.lower() not in _GETTABLE:
+            raise _unknown_optimizer_error(identifier)
+        return ALL_OBJECTS_DICT[identifier.lower()]()
+    if isinstance(identifier, Mapping):
+        return deserialize(identifier)
+    if inspect.isclass(identifier) and issubclass(identifier, Optimizer):
+        raise ValueError(
+            f"Could not interpret optimizer identifier: {identifier.__name__} is a class; pass an "
+            f"instance, e.g. {identifier.__name__}(), or its name, e.g. '{identifier.__name__.lower()}'."
+        )
+    raise ValueError(
+        f"Could not interpret optimizer identifier: {identifier!r} of type {type(identifier).__name__}. "
+        f"Pass an optimizer instance, a name ({', '.join(repr(n) for n in _GETTABLE)}) or a config dict."
+    )
+
+
+def _unknown_optimizer_error(name: Any, extra_names: list[str] | None = None) -> ValueError:
+    valid = _GETTABLE + sorted(extra_names or [])
+    close = difflib.get_close_matches(str(name).lower(), valid, n=1, cutoff=0.5)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return ValueError(
+        f"Unknown optimizer {name!r}.{hint} Valid names (case-insensitive) are: {', '.join(valid)}. "
+        "You can also pass an optimizer instance, e.g. keras.optimizers.RMSprop(learning_rate=1e-3)."
+    )
+
+
+__all__ = [
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "BaseOptimizer",
+    "Nadam",
+    "Optimizer",
+    "RMSprop",
+    "SGD",
+    "deserialize",
+    "get",
+    "schedules",
+    "serialize",
+]

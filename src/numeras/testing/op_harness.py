@@ -1,0 +1,449 @@
+"""A table of every differentiable op, with the inputs on which each may be checked.
+
+Each :class:`OpCase` is one op applied to inputs of given shapes (or a given axis, index,
+broadcast pair, ...), with a :class:`Domain` per input so that the finite differences of
+:func:`numeras.testing.gradcheck` never straddle a kink or leave an op's domain: positive values
+for ``log`` and ``sqrt``, values away from 0 for ``abs`` and ``relu``, well separated values for
+``max`` and ``maximum``, values away from the bounds for ``clip``.
+
+The registries ``UNARY``, ``BINARY`` and ``REDUCTIONS`` hold the shape-polymorphic ops; each
+domain also carries a smooth ``guard`` mapping any real tensor into it, so that random programs
+can be composed from the same table (see tests/autodiff/test_random_programs.py).
+
+``OP_CASES`` is the full table; ``check_case`` runs gradcheck on one case in float64 and
+``check_case_dtype`` checks that float32 inputs stay float32 forward and backward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from numeras import ops
+from numeras.autodiff import ops as primitives
+from numeras.autodiff.tensor import Tensor
+from numeras.backend import make_generator, xp
+from numeras.testing.gradient_check import check_dtype_preserved, gradcheck
+
+Shape = tuple
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where an op's inputs may be sampled, and a smooth map from any real tensor into it."""
+
+    name: str
+    sample: Callable  # (rng, shape, position) -> float64 array
+    guard: Callable[[Tensor], Tensor]
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _uniform(lo: float, hi: float) -> Callable:
+    return lambda rng, shape, position: rng.uniform(lo, hi, size=shape)
+
+
+def _away_from(point: float) -> Callable:
+    """Values at distance 0.25 to 2 from ``point``, on either side."""
+
+    def sample(rng, shape, position):
+        sign = xp.where(rng.uniform(size=shape) < 0.5, -1.0, 1.0)
+        return point + sign * rng.uniform(0.25, 2.0, size=shape)
+
+    return sample
+
+
+def _distinct(rng, shape, position):
+    """Entries 0.5 apart in random order, input ``position`` shifted by 0.25 * position, so no two
+    entries of one input, nor of two inputs, tie (max, min, maximum and minimum are kinked at ties)."""
+    size = 1
+    for n in shape:
+        size *= n
+    values = (rng.permutation(size) - size // 2) * 0.5 + 0.25 * (position % 2)
+    return values.reshape(shape).astype(xp.float64)
+
+
+def _away_from_unit_bounds(rng, shape, position):
+    """Values within 0.1 of neither -1 nor 1, for clip(x, -1, 1)."""
+    magnitude = xp.where(rng.uniform(size=shape) < 0.5, rng.uniform(0.1, 0.9, size=shape), rng.uniform(1.1, 2.0, size=shape))
+    return xp.where(rng.uniform(size=shape) < 0.5, -magnitude, magnitude)
+
+
+def _identity(t: Tensor) -> Tensor:
+    return t
+
+
+REAL = Domain("real", _uniform(-2.0, 2.0), _identity)
+# exp, square and powers grow quickly; composed programs squash their inputs first.
+BOUNDED = Domain("bounded", _uniform(-2.0, 2.0), lambda t: ops.multiply(ops.tanh(t), 2.0))
+POSITIVE = Domain("positive", _uniform(0.5, 2.0), lambda t: ops.add(ops.square(t), 0.5))
+ABOVE_MINUS_ONE = Domain("above_minus_one", _uniform(-0.5, 2.0), lambda t: ops.square(t))
+UNIT_INTERVAL = Domain("unit_interval", _uniform(0.1, 0.9), lambda t: ops.sigmoid(t))
+# Kinks at 0 (abs, relu, elu, ...) or at ties have measure zero, so composed programs need no guard.
+AWAY_FROM_ZERO = Domain("away_from_zero", _away_from(0.0), _identity)
+DISTINCT = Domain("distinct", _distinct, _identity)
+AWAY_FROM_CLIP_BOUNDS = Domain("away_from_clip_bounds", _away_from_unit_bounds, _identity)
+
+
+@dataclass(frozen=True)
+class OpCase:
+    """One op on inputs of fixed shapes: ``fn(*tensors)`` must return a Tensor."""
+
+    op: str
+    label: str
+    fn: Callable[..., Tensor]
+    shapes: tuple
+    domains: tuple
+    rtol: float = 1e-5
+    atol: float = 1e-8
+    eps: float = 1e-6
+    keeps_dtype: bool = True
+    """False where the op changes dtype on purpose (cast), so the float32 check does not apply."""
+
+    @property
+    def id(self) -> str:
+        return f"{self.op}[{self.label}]"
+
+    def make_inputs(self, seed: int = 0, dtype: str = "float64") -> list:
+        rng = make_generator(seed)
+        return [
+            domain.sample(rng, tuple(shape), position).astype(dtype)
+            for position, (shape, domain) in enumerate(zip(self.shapes, self.domains))
+        ]
+
+
+def check_case(case: OpCase, seed: int = 0) -> bool:
+    """gradcheck the case in float64 (raises GradcheckError on a mismatch)."""
+    return gradcheck(
+        case.fn, case.make_inputs(seed), eps=case.eps, rtol=case.rtol, atol=case.atol, seed=seed
+    )
+
+
+def check_case_dtype(case: OpCase, dtype: str = "float32", seed: int = 0) -> None:
+    """Run the case on ``dtype`` inputs and check nothing in the graph or its gradients changes dtype."""
+    check_dtype_preserved(case.fn, case.make_inputs(seed, dtype), dtype=dtype)
+
+
+# -- the registries: shape-polymorphic ops ---------------------------------------------------
+UNARY: dict[str, tuple[Callable[[Tensor], Tensor], Domain]] = {
+    "negative": (ops.negative, REAL),
+    "square": (ops.square, BOUNDED),
+    "sqrt": (ops.sqrt, POSITIVE),
+    "exp": (ops.exp, BOUNDED),
+    "log": (ops.log, POSITIVE),
+    "log1p": (ops.log1p, ABOVE_MINUS_ONE),
+    "abs": (ops.abs, AWAY_FROM_ZERO),
+    "relu": (ops.relu, AWAY_FROM_ZERO),
+    "sigmoid": (ops.sigmoid, REAL),
+    "tanh": (ops.tanh, REAL),
+    "softplus": (ops.softplus, REAL),
+    "softsign": (ops.softsign, REAL),
+    "elu": (ops.elu, AWAY_FROM_ZERO),
+    "selu": (ops.selu, AWAY_FROM_ZERO),
+    "gelu": (ops.gelu, REAL),
+    "gelu_exact": (lambda x: ops.gelu(x, approximate=False), REAL),
+    "leaky_relu": (ops.leaky_relu, AWAY_FROM_ZERO),
+    "silu": (ops.silu, REAL),
+    "erf": (ops.erf, REAL),
+    "power_int": (lambda x: ops.power(x, 3), BOUNDED),
+    "power_float": (lambda x: ops.power(x, 1.5), POSITIVE),
+    "rpow": (lambda x: ops.power(2.0, x), BOUNDED),
+    "clip": (lambda x: ops.clip(x, -1.0, 1.0), AWAY_FROM_CLIP_BOUNDS),
+    "operators": (lambda x: (2.0 - x) * 3.0 / 4.0 + 1.0, REAL),
+}
+"""Element-wise ops of one tensor: name -> (function, input domain)."""
+
+BINARY: dict[str, tuple[Callable[[Tensor, Tensor], Tensor], tuple[Domain, Domain]]] = {
+    "add": (ops.add, (REAL, REAL)),
+    "subtract": (ops.subtract, (REAL, REAL)),
+    "multiply": (ops.multiply, (REAL, REAL)),
+    "divide": (ops.divide, (REAL, POSITIVE)),
+    "power": (ops.power, (POSITIVE, BOUNDED)),
+    "maximum": (ops.maximum, (DISTINCT, DISTINCT)),
+    "minimum": (ops.minimum, (DISTINCT, DISTINCT)),
+    "sigmoid_cross_entropy": (primitives.sigmoid_cross_entropy, (UNIT_INTERVAL, REAL)),
+}
+"""Element-wise ops of two broadcast tensors: name -> (function, input domains)."""
+
+REDUCTIONS: dict[str, tuple[Callable, Domain]] = {
+    "sum": (ops.sum, REAL),
+    "mean": (ops.mean, REAL),
+    "max": (ops.max, DISTINCT),
+    "min": (ops.min, DISTINCT),
+    "var": (ops.var, REAL),
+    "std": (ops.std, REAL),
+    "logsumexp": (ops.logsumexp, REAL),
+}
+"""Reductions ``f(x, axis=..., keepdims=...)``: name -> (function, input domain)."""
+
+UNARY_SHAPES: tuple = ((), (4,), (3, 4))
+BINARY_SHAPES: tuple = (
+    ((), ()),
+    ((4,), (4,)),
+    ((3, 4), (3, 4)),
+    ((3, 1), (1, 4)),
+    ((2, 3), (3,)),
+    ((3, 4), ()),
+)
+REDUCTION_SHAPES: tuple = ((), (4,), (3, 4), (2, 3, 4))
+
+
+def _axes_for(ndim: int) -> list:
+    if ndim == 0:
+        return [None]
+    axes = [None, 0, -1]
+    if ndim >= 2:
+        axes.append((0, -1))
+    if ndim >= 3:
+        axes.append((0, 2))
+    return axes
+
+
+def _fmt(shape) -> str:
+    return "x".join(str(n) for n in shape) if shape else "scalar"
+
+
+# Registry entries that exercise an op in a particular way, and the op they exercise.
+_VARIANT_OF = {
+    "gelu_exact": "gelu",
+    "power_int": "power",
+    "power_float": "power",
+    "rpow": "power",
+    "operators": "tensor operators",
+}
+
+
+def _unary_cases() -> list[OpCase]:
+    return [
+        OpCase(_VARIANT_OF.get(name, name), f"{name},{_fmt(shape)}", fn, (shape,), (domain,))
+        for name, (fn, domain) in UNARY.items()
+        for shape in UNARY_SHAPES
+    ]
+
+
+def _binary_cases() -> list[OpCase]:
+    return [
+        OpCase(name, f"{_fmt(a)}*{_fmt(b)}", fn, (a, b), domains)
+        for name, (fn, domains) in BINARY.items()
+        for a, b in BINARY_SHAPES
+    ]
+
+
+def _reduction_cases() -> list[OpCase]:
+    cases = []
+    for name, (fn, domain) in REDUCTIONS.items():
+        for shape in REDUCTION_SHAPES:
+            for axis in _axes_for(len(shape)):
+                for keepdims in (False, True):
+                    if name == "std" and shape == ():
+                        continue  # std of one value is sqrt(0): no derivative
+                    cases.append(
+                        OpCase(
+                            name,
+                            f"{_fmt(shape)},axis={axis},keepdims={keepdims}",
+                            lambda x, fn=fn, axis=axis, keepdims=keepdims: fn(x, axis=axis, keepdims=keepdims),
+                            (shape,),
+                            (domain,),
+                        )
+                    )
+    return cases
+
+
+def _case(op: str, label: str, fn: Callable, shapes: tuple, domains=None, **options) -> OpCase:
+    domains = tuple(domains) if domains is not None else (REAL,) * len(shapes)
+    return OpCase(op, label, fn, tuple(shapes), domains, **options)
+
+
+_MASK_3x4 = make_generator(7).uniform(size=(3, 4)) < 0.5
+_MASK_ROWS = xp.array([True, False, True])
+
+
+def _linear_algebra_cases() -> list[OpCase]:
+    cases = []
+    for a, b in [
+        ((3, 4), (4, 2)),
+        ((4,), (4, 2)),
+        ((3, 4), (4,)),
+        ((4,), (4,)),
+        ((2, 3, 4), (4, 2)),
+        ((2, 3, 4), (2, 4, 2)),
+        ((1, 3, 4), (2, 4, 2)),
+        ((4,), (2, 4, 3)),
+        ((2, 3, 4), (4,)),
+    ]:
+        cases.append(_case("matmul", f"{_fmt(a)}@{_fmt(b)}", ops.matmul, (a, b)))
+    cases.append(_case("matmul", "operator", lambda a, b: a @ b, ((3, 4), (4, 2))))
+    for a, b in [((3, 4), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((), (3, 4)), ((2, 3, 4), (4, 2)), ((3, 4), (2, 4, 5))]:
+        cases.append(_case("dot", f"{_fmt(a)}.{_fmt(b)}", ops.dot, (a, b)))
+    for a, b, axes in [
+        ((3, 4), (4, 2), 1),
+        ((2, 3, 4), (3, 4, 2), 2),
+        ((3, 4), (3, 4), 0),
+        ((2, 3, 4), (4, 3), ([1, 2], [1, 0])),
+        ((2, 3, 4), (2, 5), ([0], [0])),
+    ]:
+        cases.append(
+            _case("tensordot", f"{_fmt(a)},{_fmt(b)},axes={axes}", lambda x, y, axes=axes: ops.tensordot(x, y, axes=axes), (a, b))
+        )
+    return cases
+
+
+def _selection_cases() -> list[OpCase]:
+    cases = [
+        _case("clip", "bounds 0..1.5", lambda x: ops.clip(x, 0.0, 1.5), ((3, 4),), (AWAY_FROM_ZERO,)),
+        _case("where", "3x4", lambda a, b: ops.where(_MASK_3x4, a, b), ((3, 4), (3, 4))),
+        _case("where", "3x1*1x4", lambda a, b: ops.where(_MASK_3x4, a, b), ((3, 1), (1, 4))),
+        _case("where", "scalar else", lambda a: ops.where(_MASK_3x4, a, 0.0), ((3, 4),)),
+        _case("where", "tensor condition", lambda a, b: ops.where(a > 0, a, b), ((3, 4), (4,)), (AWAY_FROM_ZERO, REAL)),
+    ]
+    keys = {
+        "int": 1,
+        "negative int": -1,
+        "slice": slice(1, 3),
+        "step": slice(None, None, -2),
+        "row,col": (1, 2),
+        "col": (slice(None), 2),
+        "ellipsis": (Ellipsis, 1),
+        "newaxis": (None, slice(0, 2)),
+        "int array with repeats": xp.array([2, 0, 2, 2]),
+        "list with repeats": [0, 0, 1],
+        "2-d int array": xp.array([[0, 2], [2, 1]]),
+        "int arrays pair": (xp.array([0, 2, 0]), xp.array([1, 1, 1])),
+        "mixed int array and slice": (slice(None), xp.array([3, 0, 3])),
+        "bool mask": _MASK_3x4,
+        "bool row mask": _MASK_ROWS,
+        "bool rows and slice": (_MASK_ROWS, slice(1, None)),
+        "numpy int": xp.int64(2),
+    }
+    for label, key in keys.items():
+        cases.append(_case("getitem", label, lambda x, key=key: x[key], ((3, 4),)))
+    cases.append(_case("getitem", "Tensor key", lambda x: x[Tensor(xp.array([1, 1, 0]))], ((3, 4),)))
+    cases.append(_case("getitem", "vector int", lambda x: x[2], ((4,),)))
+    cases.append(_case("getitem", "3-d mixed", lambda x: x[1, ..., xp.array([0, 0, 3])], ((2, 3, 4),)))
+    for label, indices, axis in [
+        ("axis None repeats", [0, 5, 5, 11], None),
+        ("axis 0 repeats", [2, 0, 2], 0),
+        ("axis 1 negative", [-1, 0, -1, 1], 1),
+        ("axis -1 2-d indices", [[0, 1], [3, 3]], -1),
+    ]:
+        cases.append(_case("take", label, lambda x, i=indices, a=axis: ops.take(x, xp.array(i), axis=a), ((3, 4),)))
+    return cases
+
+
+def _shape_cases() -> list[OpCase]:
+    def split_parts(parts):
+        # Weight each piece differently so a gradient routed to the wrong piece shows.
+        return ops.concatenate([ops.reshape(p, (-1,)) * float(i + 1) for i, p in enumerate(parts)], axis=0)
+
+    return [
+        _case("reshape", "3x4->2x6", lambda x: ops.reshape(x, (2, 6)), ((3, 4),)),
+        _case("reshape", "3x4->-1", lambda x: ops.reshape(x, (-1,)), ((3, 4),)),
+        _case("reshape", "scalar->1x1", lambda x: ops.reshape(x, (1, 1)), ((),)),
+        _case("reshape", "method", lambda x: x.reshape(4, 3, 1), ((3, 4),)),
+        _case("transpose", "2-d", ops.transpose, ((3, 4),)),
+        _case("transpose", "3-d axes", lambda x: ops.transpose(x, (1, 0, 2)), ((2, 3, 4),)),
+        _case("transpose", "3-d negative axes", lambda x: ops.transpose(x, (-1, 0, 1)), ((2, 3, 4),)),
+        _case("transpose", ".T", lambda x: x.T, ((3, 4),)),
+        _case("expand_dims", "axis 0", lambda x: ops.expand_dims(x, 0), ((3, 4),)),
+        _case("expand_dims", "axis -1", lambda x: ops.expand_dims(x, -1), ((3, 4),)),
+        _case("expand_dims", "scalar", lambda x: ops.expand_dims(x, 0), ((),)),
+        _case("squeeze", "all", ops.squeeze, ((3, 1, 4, 1),)),
+        _case("squeeze", "axis 1", lambda x: ops.squeeze(x, axis=1), ((3, 1, 4, 1),)),
+        _case("concatenate", "axis 0", lambda a, b: ops.concatenate([a, b], axis=0), ((2, 3), (4, 3))),
+        _case("concatenate", "axis -1 three", lambda a, b, c: ops.concatenate([a, b, c], axis=-1), ((2, 3), (2, 1), (2, 2))),
+        _case("concatenate", "reused input", lambda a: ops.concatenate([a, a * 2.0], axis=0), ((2, 3),)),
+        _case("stack", "axis 0", lambda a, b, c: ops.stack([a, b, c]), ((2, 3),) * 3),
+        _case("stack", "axis -1", lambda a, b: ops.stack([a, b], axis=-1), ((2, 3),) * 2),
+        _case("stack", "scalars", lambda a, b: ops.stack([a, b]), ((), ())),
+        _case("split", "3 sections axis 0", lambda x: split_parts(ops.split(x, 3, axis=0)), ((6, 2),)),
+        _case("split", "indices axis 1", lambda x: split_parts(ops.split(x, [1, 3], axis=1)), ((2, 5),)),
+        _case("split", "axis -1", lambda x: split_parts(ops.split(x, 2, axis=-1)), ((3, 4),)),
+        _case("tile", "int", lambda x: ops.tile(x, 2), ((3,),)),
+        _case("tile", "2-d reps", lambda x: ops.tile(x, (2, 3)), ((2, 2),)),
+        _case("tile", "more reps than axes", lambda x: ops.tile(x, (2, 1, 2)), ((2, 3),)),
+        _case("repeat", "axis None", lambda x: ops.repeat(x, 2), ((2, 3),)),
+        _case("repeat", "axis 0", lambda x: ops.repeat(x, 3, axis=0), ((2, 3),)),
+        _case("repeat", "axis -1", lambda x: ops.repeat(x, 2, axis=-1), ((2, 3),)),
+        _case("repeat", "per-entry counts", lambda x: ops.repeat(x, xp.array([1, 0, 3]), axis=1), ((2, 3),)),
+        _case("broadcast_to", "vector to matrix", lambda x: ops.broadcast_to(x, (2, 3)), ((3,),)),
+        _case("broadcast_to", "column", lambda x: ops.broadcast_to(x, (3, 4)), ((3, 1),)),
+        _case("broadcast_to", "scalar", lambda x: ops.broadcast_to(x, (2, 2)), ((),)),
+        _case("pad", "per axis", lambda x: ops.pad(x, ((1, 2), (0, 1))), ((3, 4),)),
+        _case("pad", "int", lambda x: ops.pad(x, 1), ((3, 4),)),
+        _case("pad", "one pair for all axes", lambda x: ops.pad(x, ((1, 2),)), ((3, 4),)),
+        _case("pad", "constant value", lambda x: ops.pad(x, (2, 0), constant_values=1.5), ((4,),)),
+        _case("cast", "to float32 and back", lambda x: ops.cast(ops.cast(x, "float32"), x.dtype) * 3.0, ((3, 4),), rtol=1e-4, eps=1e-2, keeps_dtype=False),
+        _case("cast", "to same dtype", lambda x: ops.cast(x, x.dtype) * 2.0, ((3, 4),)),
+        _case("cast", "to float64", lambda x: ops.cast(x, "float64"), ((3, 4),), keeps_dtype=False),
+    ]
+
+
+def _nn_cases() -> list[OpCase]:
+    cases = []
+    for name, fn in (("softmax", ops.softmax), ("log_softmax", ops.log_softmax)):
+        for shape, axis in (((4,), -1), ((3, 4), -1), ((3, 4), 0), ((2, 3, 4), 1)):
+            cases.append(_case(name, f"{_fmt(shape)},axis={axis}", lambda x, fn=fn, axis=axis: fn(x, axis=axis), (shape,)))
+    cases.append(_case("softmax", "large logits", lambda x: ops.softmax(x * 100.0), ((3, 4),)))
+    probabilities = (UNIT_INTERVAL, REAL)
+    for shape, axis in (((5,), -1), ((3, 4), -1), ((4, 3), 0), ((2, 3, 4), -1), ((2, 3, 4), 1)):
+        cases.append(
+            _case(
+                "softmax_cross_entropy",
+                f"{_fmt(shape)},axis={axis}",
+                lambda t, x, axis=axis: primitives.softmax_cross_entropy(t, x, axis=axis),
+                (shape, shape),
+                probabilities,
+            )
+        )
+    for shape, labels, axis in (
+        ((3, 4), [1, 3, 1], -1),
+        ((4, 3), [0, 0, 2], 0),
+        ((2, 3, 4), [[0, 1, 3], [3, 3, 2]], -1),
+        ((4,), 2, -1),
+    ):
+        cases.append(
+            _case(
+                "sparse_softmax_cross_entropy",
+                f"{_fmt(shape)},axis={axis}",
+                lambda x, labels=xp.array(labels), axis=axis: primitives.sparse_softmax_cross_entropy(labels, x, axis=axis),
+                (shape,),
+            )
+        )
+    cases.append(_case("leaky_relu", "slope 0.3", lambda x: ops.leaky_relu(x, negative_slope=0.3), ((3, 4),), (AWAY_FROM_ZERO,)))
+    cases.append(_case("elu", "alpha 0.5", lambda x: ops.elu(x, alpha=0.5), ((3, 4),), (AWAY_FROM_ZERO,)))
+    cases.append(_case("softplus", "large magnitudes", lambda x: ops.softplus(x * 50.0), ((3, 4),)))
+    cases.append(_case("sigmoid", "large magnitudes", lambda x: ops.sigmoid(x * 20.0), ((3, 4),)))
+    cases.append(_case("logsumexp", "large logits", lambda x: ops.logsumexp(x * 300.0, axis=-1), ((3, 4),)))
+    return cases
+
+
+def _all_cases() -> list[OpCase]:
+    return (
+        _unary_cases()
+        + _binary_cases()
+        + _reduction_cases()
+        + _linear_algebra_cases()
+        + _selection_cases()
+        + _shape_cases()
+        + _nn_cases()
+    )
+
+
+OP_CASES: list[OpCase] = _all_cases()
+"""Every case of every differentiable op; ``case.id`` names it for test reports."""
+
+DIFFERENTIABLE_OPS: tuple = (
+    "add subtract multiply divide negative power square sqrt exp log log1p abs maximum minimum clip "
+    "where matmul dot tensordot sum mean max min var std reshape transpose expand_dims squeeze "
+    "concatenate stack split take tile repeat broadcast_to pad relu sigmoid tanh softplus softsign "
+    "elu selu gelu leaky_relu silu softmax log_softmax logsumexp erf cast getitem "
+    "softmax_cross_entropy sparse_softmax_cross_entropy sigmoid_cross_entropy"
+).split()
+"""The ops the table must cover (a test checks that each has at least one case)."""
+
+
+
+def covered_ops() -> frozenset:
+    """The names of the ops that have at least one case in ``OP_CASES``."""
+    return frozenset(case.op for case in OP_CASES)
