@@ -114,3 +114,26 @@ def test_python_int_with_a_boolean_tensor_counts_like_numpy():
         np.testing.assert_array_equal(result.numpy(), expected)
     assert (mask * 0.5).dtype == "float32"
     assert (nm.Tensor(np.array([1, 2], dtype="int32")) * 3).dtype == "int32"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda x: ops.argmax(x),
+        lambda x: ops.argmin(x, axis=0),
+        lambda x: ops.sign(x),
+        lambda x: ops.equal(x, 0.5),
+        lambda x: ops.greater(x, 0.5),
+        lambda x: ops.less(x, 0.5),
+        lambda x: ops.one_hot(ops.argmax(x, axis=-1), 3),
+        lambda x: ops.stop_gradient(x),
+        lambda x: ops.zeros_like(x),
+        lambda x: ops.ones_like(x),
+        lambda x: ops.cast(x, "int32"),
+    ],
+    ids=["argmax", "argmin", "sign", "equal", "greater", "less", "one_hot", "stop_gradient", "zeros_like", "ones_like", "cast-int"],
+)
+def test_non_differentiable_ops_return_constants(make):
+    x = nm.Variable(np.array([[0.1, 0.9, 0.5], [0.7, 0.2, 0.3]]))
+    y = make(x)
+    assert not y.requires_grad and y._vjp is None

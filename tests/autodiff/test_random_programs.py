@@ -239,4 +239,5 @@ def test_random_programs_match_finite_differences(program, seed):
     # (~1e-16 * |output| / eps): the absolute tolerance follows the output's magnitude.
     atol = 1e-8 * max(1.0, float(np.abs(output.numpy()).sum()))
     assert gradcheck(program, inputs, rtol=1e-5, atol=atol, seed=seed, max_elementwise=64)
-    check_dtype_preserved(program, inputs, "float32")
+    with np.errstate(over="ignore", invalid="ignore"):  # float32 may overflow where float64 did not
+        check_dtype_preserved(program, inputs, "float32")

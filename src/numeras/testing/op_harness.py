@@ -25,8 +25,6 @@ from numeras.autodiff.tensor import Tensor
 from numeras.backend import make_generator, xp
 from numeras.testing.gradient_check import check_dtype_preserved, gradcheck
 
-Shape = tuple
-
 
 @dataclass(frozen=True)
 class Domain:
@@ -55,8 +53,8 @@ def _away_from(point: float) -> Callable:
 
 
 def _distinct(rng, shape, position):
-    """Entries 0.5 apart in random order, input ``position`` shifted by 0.25 * position, so no two
-    entries of one input, nor of two inputs, tie (max, min, maximum and minimum are kinked at ties)."""
+    """Entries 0.5 apart in random order, odd input positions shifted by 0.25, so no two entries of
+    one input, nor of two inputs, tie (max, min, maximum and minimum are kinked at ties)."""
     size = 1
     for n in shape:
         size *= n
@@ -150,6 +148,10 @@ UNARY: dict[str, tuple[Callable[[Tensor], Tensor], Domain]] = {
     "power_float": (lambda x: ops.power(x, 1.5), POSITIVE),
     "rpow": (lambda x: ops.power(2.0, x), BOUNDED),
     "clip": (lambda x: ops.clip(x, -1.0, 1.0), AWAY_FROM_CLIP_BOUNDS),
+    "relu6": (ops.relu6, AWAY_FROM_ZERO),  # kinks at 0 and 6; samples stay below 2
+    "hard_sigmoid": (ops.hard_sigmoid, REAL),  # kinks at -3 and 3
+    "hard_silu": (ops.hard_silu, REAL),
+    "reciprocal": (ops.reciprocal, POSITIVE),
     "operators": (lambda x: (2.0 - x) * 3.0 / 4.0 + 1.0, REAL),
 }
 """Element-wise ops of one tensor: name -> (function, input domain)."""
@@ -322,6 +324,20 @@ def _selection_cases() -> list[OpCase]:
     cases.append(_case("getitem", "vector int", lambda x: x[2], ((4,),)))
     cases.append(_case("getitem", "3-d mixed", lambda x: x[1, ..., xp.array([0, 0, 3])], ((2, 3, 4),)))
     for label, indices, axis in [
+        ("axis 0", [[2, 0, 1, 2], [2, 2, 0, 0]], 0),
+        ("axis -1 repeats", [[3, 3], [0, 1], [1, 1]], -1),
+        ("axis None", [11, 0, 0], None),
+    ]:
+        cases.append(
+            _case(
+                "take_along_axis",
+                label,
+                lambda x, i=indices, a=axis: ops.take_along_axis(x, xp.array(i), axis=a),
+                ((3, 4),),
+            )
+        )
+    cases.append(_case("ravel", "3x4", ops.ravel, ((3, 4),)))
+    for label, indices, axis in [
         ("axis None repeats", [0, 5, 5, 11], None),
         ("axis 0 repeats", [2, 0, 2], 0),
         ("axis 1 negative", [-1, 0, -1, 1], 1),
@@ -438,7 +454,8 @@ DIFFERENTIABLE_OPS: tuple = (
     "where matmul dot tensordot sum mean max min var std reshape transpose expand_dims squeeze "
     "concatenate stack split take tile repeat broadcast_to pad relu sigmoid tanh softplus softsign "
     "elu selu gelu leaky_relu silu softmax log_softmax logsumexp erf cast getitem "
-    "softmax_cross_entropy sparse_softmax_cross_entropy sigmoid_cross_entropy"
+    "softmax_cross_entropy sparse_softmax_cross_entropy sigmoid_cross_entropy "
+    "relu6 hard_sigmoid hard_silu reciprocal take_along_axis ravel"
 ).split()
 """The ops the table must cover (a test checks that each has at least one case)."""
 
