@@ -67,18 +67,10 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 def sigmoid(x: Any) -> Tensor:
     """``1 / (1 + exp(-x))``.
 
-    Like Keras, the result remembers ``x`` as its logits (for binary cross-entropy's fused
-    gradient), but only tagged with ``_logits_kind = "sigmoid"``: an untagged ``_logits`` means a
-    softmax's, so where Tensor has no slot for the tag the logits are not recorded at all.
+    Like Keras, the result remembers ``x`` as its logits (``_logits``, with ``_logits_kind``
+    ``"sigmoid"``) so binary cross-entropy can use the exact, fused gradient.
     """
-    x = ops.convert_to_tensor(x)
-    out = ops.sigmoid(x)
-    try:
-        out._logits_kind = "sigmoid"
-    except AttributeError:
-        return out
-    out._logits = x
-    return out
+    return ops.sigmoid(x)
 
 
 def tanh(x: Any) -> Tensor:

@@ -40,7 +40,7 @@ from numeras.autodiff.ops import (
     where,
 )
 from numeras.autodiff.ops import broadcast_to as broadcast_to
-from numeras.autodiff.tensor import Tensor, convert_to_tensor
+from numeras.autodiff.tensor import Tensor, convert_to_tensor  # noqa: F401 - re-exported as an op
 from numeras.backend import xp
 
 absolute = abs
@@ -361,5 +361,8 @@ def _raw(x):
     return x.data if isinstance(x, Tensor) else x
 
 
-__all__ = [name for name in dir() if not name.startswith("_") and name not in ("annotations", "builtins", "math", "Sequence", "backend", "xp")]
-__all__ += ["convert_to_tensor"]
+_NOT_OPS = {
+    "annotations", "builtins", "math", "Sequence", "backend", "xp", "Tensor", "PRIMITIVES",
+    "as_tensor", "constant", "record", "elementwise", "linalg", "nn", "reduction",
+}
+__all__ = [name for name in dir() if not name.startswith("_") and name not in _NOT_OPS]

@@ -17,7 +17,7 @@ class Tensor:
     through: ops applied to it record their output as a node (``_parents`` and ``_vjp``).
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_parents", "_vjp", "_logits", "__weakref__")
+    __slots__ = ("data", "requires_grad", "grad", "_parents", "_vjp", "_logits", "_logits_kind", "__weakref__")
     # Makes `ndarray + Tensor` call Tensor.__radd__ instead of broadcasting element-wise.
     __array_priority__ = 1000.0
     __hash__ = object.__hash__
@@ -29,6 +29,7 @@ class Tensor:
         self._parents: tuple = ()
         self._vjp = None
         self._logits = None
+        self._logits_kind = None
 
     # -- introspection ----------------------------------------------------------------
     @property
@@ -227,7 +228,7 @@ class Variable(Tensor):
     holder of ``.data`` sees the update.
     """
 
-    __slots__ = ("name", "_trainable", "path")
+    __slots__ = ("name", "_trainable", "path", "constraint")
     _uids = itertools.count()
 
     def __init__(
@@ -244,6 +245,7 @@ class Variable(Tensor):
         super().__init__(xp.array(array, copy=True), requires_grad=False)
         self.name = name if name is not None else f"variable_{next(self._uids)}"
         self.path = self.name
+        self.constraint = None
         self.trainable = trainable
 
     @property

@@ -69,7 +69,6 @@ class Layer:
         self.built = False
         self._losses: list[Tensor] = []
         self._regularized: list[tuple[Variable, Callable]] = []
-        self._constrained: list[tuple[Variable, Callable]] = []
         self._build_input_shape: tuple | None = None
         self._output_shape: Any = None
         self._inbound: list = []
@@ -159,13 +158,6 @@ class Layer:
             collected.extend(layer.losses)
         return collected
 
-    def _constraints(self) -> list[tuple[Variable, Callable]]:
-        """(variable, constraint) pairs of this layer and its sublayers, applied after updates."""
-        found = list(self._constrained)
-        for layer in self._tracked_layers:
-            found.extend(layer._constraints())
-        return found
-
     @property
     def layers(self) -> list[Layer]:
         return list(self._tracked_layers)
@@ -209,9 +201,8 @@ class Layer:
         value = xp.asarray(init(shape, dtype=dtype), dtype=dtype)
         variable = Variable(value, dtype=dtype, trainable=trainable, name=name or f"variable_{len(self._tracked_variables)}")
         variable.path = f"{self.name}/{variable.name}"
+        variable.constraint = constraint
         self._tracked_variables.append(variable)
-        if constraint is not None:
-            self._constrained.append((variable, constraint))
         reg = _get_regularizer(regularizer)
         if reg is not None:
             self._regularized.append((variable, reg))

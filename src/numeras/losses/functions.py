@@ -85,15 +85,13 @@ def squeeze_or_expand_to_same_rank(x1: Tensor, x2: Tensor, expand_rank_1: bool =
 def _cached_logits(y_pred: Tensor, activation: str) -> Tensor | None:
     """The logits ``y_pred`` was computed from by ``activation``, if it remembers them.
 
-    ``ops.softmax`` stores its input in ``_logits``. A tensor may say which activation produced
-    it through an optional ``_logits_kind`` attribute; without one the logits are taken to be a
-    softmax's (the only op that records them today), so a sigmoid output is never mistaken for one.
+    ``ops.softmax`` and ``ops.sigmoid`` store their input in ``_logits`` and their name in
+    ``_logits_kind``, so a sigmoid output is never mistaken for a softmax's.
     """
     logits = getattr(y_pred, "_logits", None)
     if logits is None:
         return None
-    kind = getattr(y_pred, "_logits_kind", None) or "softmax"
-    return logits if kind == activation else None
+    return logits if y_pred._logits_kind == activation else None
 
 
 def _warn_logits_ignored(fn_name: str, activation: str) -> None:

@@ -161,8 +161,6 @@ class Model(Layer):
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
         grads = tape.gradient(loss, trainable)
         self.optimizer.apply_gradients(zip(grads, trainable))
-        for variable, constraint in self._constraints():
-            variable.assign(constraint(variable))
         self._track_loss(loss, _batch_len(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 

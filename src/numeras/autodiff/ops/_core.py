@@ -20,6 +20,7 @@ def record(data, parents: tuple, vjp: Callable) -> Tensor:
     out.data = data if isinstance(data, xp.ndarray) else xp.asarray(data)
     out.grad = None
     out._logits = None
+    out._logits_kind = None
     if _GradMode.enabled:
         for parent in parents:
             if parent.requires_grad:

@@ -182,7 +182,11 @@ def sigmoid(x) -> Tensor:
     z = xp.tanh(x.data * 0.5)
     z += 1
     z *= 0.5
-    return record(z, (x,), lambda g: (g * z * (1 - z),))
+    out = record(z, (x,), lambda g: (g * z * (1 - z),))
+    # Binary cross-entropy uses the logits for its exact, fused gradient (as Keras/TF does).
+    out._logits = x
+    out._logits_kind = "sigmoid"
+    return out
 
 
 def relu(x) -> Tensor:

@@ -33,6 +33,7 @@ def softmax(x, axis: int = -1) -> Tensor:
 
     out = record(z, (x,), vjp)
     out._logits = x
+    out._logits_kind = "softmax"
     return out
 
 
