@@ -2,6 +2,14 @@
 
 ``numeras.datasets.mnist.load_data()`` returns ``(x_train, y_train), (x_test, y_test)``.
 Submodules are imported on first use.
+
+MNIST ships with numeras. ``fashion_mnist``, ``cifar10``, ``imdb``, ``reuters`` and
+``boston_housing`` are downloaded on first use from the same public origins as Keras's (pass
+through ``numeras.utils.get_file``: needs the ``pooch`` package), checked against Keras's hashes
+and cached in ``~/.numeras/datasets``. Environment variables: ``NUMERAS_HOME`` replaces
+``~/.numeras``; ``NUMERAS_DATASETS_MIRROR`` (a base URL) downloads every file from
+``<mirror>/<file name>`` instead. Offline, a failed download says which URL to fetch by hand and
+the exact path to save the file at.
 """
 
 from __future__ import annotations
@@ -9,7 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_SUBMODULES = frozenset({"mnist"})
+_SUBMODULES = frozenset({"mnist", "fashion_mnist", "cifar10", "imdb", "reuters", "boston_housing"})
 
 
 def __getattr__(name: str) -> Any:

@@ -1,4 +1,5 @@
-"""``numeras.utils``: Keras's small helpers: one-hot labels, normalisation, seeding, progress bars."""
+"""``numeras.utils``: Keras's small helpers: one-hot labels, normalisation, seeding, progress bars,
+padding and multi-hot encoding of sequences, cached downloads."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 from numeras import backend
 from numeras.autodiff.tensor import Tensor
 from numeras.backend import set_random_seed, xp
+from numeras.utils.file_utils import get_file
+from numeras.utils.sequence import pad_sequences, vectorize_sequences
 
 
 def to_categorical(x: Any, num_classes: int | None = None):
@@ -116,4 +119,12 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | {"Progbar"})
 
 
-__all__ = ["to_categorical", "normalize", "set_random_seed", "Progbar"]
+__all__ = [
+    "to_categorical",
+    "normalize",
+    "set_random_seed",
+    "Progbar",
+    "get_file",
+    "pad_sequences",
+    "vectorize_sequences",
+]
