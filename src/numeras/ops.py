@@ -17,3 +17,13 @@ def __getattr__(name: str):
 
         return getattr(functions, name)
     raise AttributeError(f"module 'numeras.ops' has no attribute {name!r}")
+
+
+# Convolution and pooling (primitives with their own VJPs), under Keras 3's keras.ops names.
+from numeras.autodiff.ops.convolution import conv, conv_transpose, depthwise_conv, separable_conv  # noqa: E402
+from numeras.autodiff.ops.pooling import average_pool, max_pool  # noqa: E402
+
+__all__ += ["conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool", "average_pool"]
+from numeras.autodiff.ops.normalization import batch_normalization, moments  # noqa: E402
+
+__all__ += ["batch_normalization", "moments"]

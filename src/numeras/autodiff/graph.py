@@ -58,19 +58,28 @@ def enable_grad() -> _GradModeScope:
     return _GradModeScope(True)
 
 
-def unbroadcast(grad, shape: tuple):
-    """Sum ``grad`` over the axes along which an operand of ``shape`` was broadcast."""
+def unbroadcast(grad, shape: tuple, out=None):
+    """Sum ``grad`` over the axes along which an operand of ``shape`` was broadcast.
+
+    With ``out`` (an array of ``shape``) the sum is written there and ``out`` is returned.
+    """
     if grad.shape == shape:
-        return grad
+        if out is None:
+            return grad
+        xp.copyto(out, grad, casting="unsafe")
+        return out
     leading = grad.ndim - len(shape)
     if leading < 0:
         raise ValueError(f"gradient of shape {grad.shape} cannot belong to an operand of shape {shape}")
-    if leading:
-        grad = grad.sum(axis=tuple(range(leading)))
-    stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
-    return grad.reshape(shape)
+    stretched = tuple(leading + i for i, size in enumerate(shape) if size == 1 and grad.shape[leading + i] != 1)
+    axes = tuple(range(leading)) + stretched
+    # One reduction over every broadcast axis; keepdims on the stretched ones is a reshape away.
+    reduced_shape = tuple(n for i, n in enumerate(grad.shape) if i not in axes)
+    if out is not None:
+        grad.sum(axis=axes, out=out.reshape(reduced_shape))
+        return out
+    summed = grad.sum(axis=axes)
+    return summed.reshape(shape) if summed.shape != shape else summed
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
@@ -96,39 +105,85 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def backpropagate(root: Tensor, root_grad, keep: Iterable[Tensor] = ()) -> dict[int, object]:
+def writes_into(vjp: Callable) -> Callable:
+    """Mark ``vjp`` as accepting ``vjp(g, out)``: ``out`` holds, per parent, an array the
+    gradient may be written into (or None), so a leaf's gradient lands in a buffer the caller owns
+    (no allocation, no copy). A vjp that uses ``out[i]`` returns that very array for parent ``i``."""
+    vjp.writes_into = True
+    return vjp
+
+
+def backpropagate(root: Tensor, root_grad, keep: Iterable[Tensor] = (), into: dict | None = None) -> dict[int, object]:
     """Gradients of ``root`` (seeded with ``root_grad``) for every leaf that requires one.
 
     Returns a mapping from ``id(tensor)`` to its gradient array, holding the leaves (tensors that
     require a gradient but were not produced by a recorded op) and the tensors in ``keep``.
     Interior gradients are dropped as soon as they have been passed on.
+
+    ``into`` maps ``id(tensor)`` to an array of that tensor's shape and dtype that receives its
+    gradient (a leaf's contributions are summed there in place; a kept interior tensor's final
+    gradient is copied there); the mapping then holds that array.
     """
     keep_ids = {id(t) for t in keep}
     grads: dict[int, object] = {id(root): root_grad}
     kept: dict[int, object] = {}
+    sinks = into or {}
     if root._vjp is None:
+        if id(root) in sinks:
+            grads[id(root)] = unbroadcast(root_grad, root.data.shape, out=sinks[id(root)])
         return grads
+    filled: set[int] = set()  # leaves whose sink already holds a contribution
     for node in reversed(topological_order(root)):
         node_id = id(node)
         grad = grads.pop(node_id, None)
         if grad is None:
             continue
         if node_id in keep_ids:
+            if node_id in sinks:
+                grad = unbroadcast(grad, node.data.shape, out=sinks[node_id])
             kept[node_id] = grad
-        parent_grads = node._vjp(grad)
-        for parent, parent_grad in zip(node._parents, parent_grads):
+        vjp = node._vjp
+        parents = node._parents
+        if sinks and getattr(vjp, "writes_into", False):
+            parent_grads = vjp(grad, _free_sinks(parents, sinks, filled))
+        else:
+            parent_grads = vjp(grad)
+        for parent, parent_grad in zip(parents, parent_grads):
             if parent_grad is None or not parent.requires_grad:
                 continue
+            parent_id = id(parent)
             target = parent.data
+            if parent._vjp is None and parent_id in sinks:
+                sink = sinks[parent_id]
+                if parent_grad is not sink:
+                    if parent_id in filled:
+                        xp.add(sink, unbroadcast(parent_grad, target.shape), out=sink, casting="unsafe")
+                    else:
+                        unbroadcast(parent_grad, target.shape, out=sink)
+                filled.add(parent_id)
+                grads[parent_id] = sink
+                continue
             if parent_grad.shape != target.shape:
                 parent_grad = unbroadcast(parent_grad, target.shape)
             if parent_grad.dtype != target.dtype:
                 parent_grad = parent_grad.astype(target.dtype)
-            parent_id = id(parent)
             previous = grads.get(parent_id)
             grads[parent_id] = parent_grad if previous is None else previous + parent_grad
     grads.update(kept)
     return grads
+
+
+def _free_sinks(parents: tuple, sinks: dict, filled: set) -> tuple:
+    """Per parent, the sink a vjp may write into: a leaf's, while it holds nothing yet, and only
+    at the first position of a parent that appears twice (``x @ x``)."""
+    outs = []
+    for i, parent in enumerate(parents):
+        parent_id = id(parent)
+        sink = sinks.get(parent_id) if parent._vjp is None and parent_id not in filled else None
+        if sink is not None and any(p is parent for p in parents[:i]):
+            sink = None
+        outs.append(sink)
+    return tuple(outs)
 
 
 def owned(array):

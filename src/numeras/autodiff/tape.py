@@ -51,10 +51,18 @@ class GradientTape:
         sources: Any,
         output_gradients: Any = None,
         unconnected_gradients: str = "none",
+        *,
+        out: Any = None,
     ) -> Any:
         """d(target)/d(source) for each source, in the structure ``sources`` was given in
         (one tensor, a list, a tuple or a dict). A source that ``target`` does not depend on gets
-        ``None``, or zeros with ``unconnected_gradients='zero'``. A non-scalar target is summed."""
+        ``None``, or zeros with ``unconnected_gradients='zero'``. A non-scalar target is summed.
+
+        ``out`` (a numeras extension, like NumPy's ``out=``): arrays in the structure of
+        ``sources``, each C-contiguous with its source's shape and dtype, that receive the
+        gradients; the returned tensors then wrap those arrays. A training loop that passes the
+        same buffers every step allocates no gradient memory: ``Model.train_step`` does.
+        """
         if self._used and not self.persistent:
             raise RuntimeError(
                 "GradientTape.gradient can only be called once on a non-persistent tape. "
@@ -73,6 +81,7 @@ class GradientTape:
                     f"GradientTape.gradient: every source must be a Tensor or Variable, "
                     f"received {type(s).__name__}."
                 )
+        sinks = None if out is None else _sinks(flat_sources, _flatten(out))
         grads: dict[int, Any] = {}
         if isinstance(target, Tensor) and target.requires_grad:
             if output_gradients is None:
@@ -86,19 +95,49 @@ class GradientTape:
                         f"GradientTape.gradient: `output_gradients` must have the target's shape "
                         f"{target.shape}, received shape {seed.shape}."
                     )
-            grads = graph.backpropagate(target, seed, keep=flat_sources)
+            grads = graph.backpropagate(target, seed, keep=flat_sources, into=sinks)
         results = []
         handed_out: set[int] = set()
         for s in flat_sources:
             g = grads.get(id(s))
             if g is None and unconnected_gradients == "zero":
-                g = xp.zeros_like(s.data)
-            if g is not None:
-                # One array can reach two sources (`a + b` passes the same one to both): copy the second.
+                g = xp.zeros_like(s.data) if sinks is None else _zeroed(sinks[id(s)])
+            if g is not None and sinks is None:
+                # Without `out`, hand out arrays nobody else holds. One array can reach two sources
+                # (`a + b` passes the same one to both): copy the second.
                 g = xp.array(g, copy=True) if id(g) in handed_out else graph.owned(g)
                 handed_out.add(id(g))
             results.append(None if g is None else Tensor(g))
         return _unflatten(sources, results)
+
+
+def _sinks(sources: list, buffers: list) -> dict[int, Any]:
+    """``out``'s arrays by ``id(source)``, each checked to fit its source."""
+    if len(buffers) != len(sources):
+        raise ValueError(
+            f"GradientTape.gradient: `out` must hold one array per source ({len(sources)}), "
+            f"received {len(buffers)}."
+        )
+    sinks: dict[int, Any] = {}
+    for source, buffer in zip(sources, buffers):
+        buffer = buffer.data if isinstance(buffer, Tensor) else buffer
+        if not isinstance(buffer, xp.ndarray) or buffer.shape != source.data.shape or buffer.dtype != source.data.dtype:
+            raise ValueError(
+                "GradientTape.gradient: each array of `out` must have its source's shape and dtype "
+                f"{source.data.shape} {source.data.dtype}, received "
+                f"{getattr(buffer, 'shape', None)} {getattr(buffer, 'dtype', type(buffer).__name__)}."
+            )
+        if not (buffer.flags.c_contiguous and buffer.flags.writeable):
+            raise ValueError("GradientTape.gradient: the arrays of `out` must be writable and C-contiguous.")
+        if id(source) in sinks and sinks[id(source)] is not buffer:
+            raise ValueError("GradientTape.gradient: a source listed twice needs the same `out` array both times.")
+        sinks[id(source)] = buffer
+    return sinks
+
+
+def _zeroed(buffer: Any) -> Any:
+    buffer[...] = 0
+    return buffer
 
 
 def _flatten(structure: Any) -> list:

@@ -36,3 +36,10 @@ class History(Callback):
         # passed their own History.
         if self.model is not None:
             self.model.history = self
+
+    def plot(self, path: Any = None, metrics: Any = None, **kwargs: Any) -> Any:
+        """Draw the training and validation curves (needs matplotlib); saved as a PNG when
+        ``path`` is given. See ``numeras.callbacks.plot_history``."""
+        from numeras.callbacks.history_plot import plot_history
+
+        return plot_history(self, path=path, metrics=metrics, **kwargs)

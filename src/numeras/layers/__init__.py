@@ -7,13 +7,38 @@ from typing import Any
 from numeras.layers.core import Activation, Dense, Identity, Lambda
 from numeras.layers.input_layer import Input, InputLayer, KerasTensor, Node, SymbolicTensor
 from numeras.layers.layer import Layer
+from numeras.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from numeras.layers.regularization import Dropout
 from numeras.layers.reshaping import Flatten, Reshape
 
 _REGISTRY: dict[str, type] = {
     cls.__name__: cls
-    for cls in (Activation, Dense, Dropout, Flatten, Identity, InputLayer, Lambda, Layer, Reshape)
+    for cls in (
+        Activation, Add, Average, Concatenate, Dense, Dot, Dropout, Flatten, Identity, InputLayer,
+        Lambda, Layer, Maximum, Minimum, Multiply, Reshape, Subtract,
+    )
 }
+
+# Models can be layers of other models; numeras.models imports this package, so they are
+# looked up when first needed.
+_MODEL_CLASS_NAMES = ("Functional", "Model", "Sequential")
 
 
 def register(cls: type) -> type:
@@ -31,6 +56,11 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
     ``custom_objects``, never from code in the config."""
     class_name = config["class_name"]
     lookup = {**_REGISTRY, **(custom_objects or {})}
+    if class_name in _MODEL_CLASS_NAMES and class_name not in lookup:
+        from numeras import models
+
+        model_class = getattr(models, class_name)
+        return model_class.from_config(config["config"], custom_objects=custom_objects)
     if class_name not in lookup:
         raise ValueError(
             f"deserialize: unknown layer class {class_name!r}. Pass it in `custom_objects` "
@@ -49,7 +79,11 @@ def get(identifier: Any) -> Layer:
 
 __all__ = [
     "Activation",
+    "Add",
+    "Average",
+    "Concatenate",
     "Dense",
+    "Dot",
     "Dropout",
     "Flatten",
     "Identity",
@@ -58,11 +92,178 @@ __all__ = [
     "KerasTensor",
     "Lambda",
     "Layer",
+    "Maximum",
+    "Minimum",
+    "Multiply",
     "Node",
     "Reshape",
+    "Subtract",
     "SymbolicTensor",
+    "add",
+    "average",
+    "concatenate",
     "deserialize",
+    "dot",
     "get",
+    "maximum",
+    "minimum",
+    "multiply",
     "register",
     "serialize",
+    "subtract",
+]
+
+# Convolutional networks (chapters 5, 8, 9): convolutions, pooling, normalization, noise,
+# preprocessing and spatial reshaping.
+from numeras.layers.convolutional import (  # noqa: E402
+    Conv1D,
+    Conv1DTranspose,
+    Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    Conv3DTranspose,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+)
+from numeras.layers.noise import (  # noqa: E402
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
+from numeras.layers.normalization import BatchNormalization  # noqa: E402
+from numeras.layers.pooling import (  # noqa: E402
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    AvgPool1D,
+    AvgPool2D,
+    AvgPool3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalAvgPool3D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPool3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
+from numeras.layers.preprocessing import Rescaling  # noqa: E402
+from numeras.layers.reshaping2d import (  # noqa: E402
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
+
+_CONVNET_LAYERS = [
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    BatchNormalization,
+    Conv1D,
+    Conv1DTranspose,
+    Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    Conv3DTranspose,
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    GaussianDropout,
+    GaussianNoise,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+    Rescaling,
+    SeparableConv1D,
+    SeparableConv2D,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+]
+_REGISTRY.update({cls.__name__: cls for cls in _CONVNET_LAYERS})
+__all__ += [
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+    "AvgPool1D",
+    "AvgPool2D",
+    "AvgPool3D",
+    "BatchNormalization",
+    "Conv1D",
+    "Conv1DTranspose",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Conv3D",
+    "Conv3DTranspose",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "GaussianDropout",
+    "GaussianNoise",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalAvgPool3D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPool3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+    "MaxPool1D",
+    "MaxPool2D",
+    "MaxPool3D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "Rescaling",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
+    "ZeroPadding3D",
 ]

@@ -6,9 +6,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from numeras import activations, initializers, ops
+from numeras import activations, initializers
 from numeras.autodiff import Tensor
-from numeras.autodiff.ops import cast
+from numeras.autodiff.ops import cast, dense
 from numeras.layers.layer import Layer, _get_regularizer
 
 
@@ -86,9 +86,8 @@ class Dense(Layer):
                 f"Dense '{self.name}': expected inputs with last axis {self.kernel.shape[0]}, "
                 f"received shape {tuple(inputs.shape)}."
             )
-        outputs = ops.matmul(inputs, self.kernel)
-        if self.use_bias:
-            outputs = outputs + self.bias
+        # One fused primitive for inputs @ kernel + bias (see numeras.autodiff.ops.dense).
+        outputs = dense(inputs, self.kernel, self.bias if self.use_bias else None)
         return self.activation(outputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:

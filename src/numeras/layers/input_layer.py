@@ -6,26 +6,67 @@ from __future__ import annotations
 from typing import Any
 
 from numeras import backend
-from numeras.layers.layer import Layer, _dtype_name, _flatten
+from numeras.layers.layer import Layer, _dtype_name
+from numeras.layers.nested import flatten, map_shape_structure, map_structure
 
 
 class Node:
-    """One call of ``layer`` on symbolic ``inputs`` giving symbolic ``outputs``."""
+    """One call of ``layer`` on symbolic inputs giving symbolic ``outputs``.
+
+    ``inputs`` is the first positional argument of the call (a tensor or a structure of them),
+    ``args``/``kwargs`` the other arguments. A layer called twice (a shared layer) has two nodes;
+    a tensor's ``_keras_history`` names the node that made it.
+    """
 
     def __init__(self, layer: Layer, inputs: Any, outputs: Any, args: tuple, kwargs: dict) -> None:
         self.layer = layer
         self.inputs = inputs
         self.outputs = outputs
-        self.args = args
-        self.kwargs = kwargs
+        self.args = tuple(args)
+        self.kwargs = dict(kwargs)
+        self.input_tensors: list[SymbolicTensor] = [
+            t for t in flatten([inputs, list(self.args), self.kwargs]) if isinstance(t, SymbolicTensor)
+        ]
+        self.output_tensors: list[SymbolicTensor] = [
+            t for t in flatten(outputs) if isinstance(t, SymbolicTensor)
+        ]
 
     @property
-    def input_tensors(self) -> list[SymbolicTensor]:
-        return [t for t in _flatten(self.inputs) if isinstance(t, SymbolicTensor)]
+    def operation(self) -> Layer:
+        """Keras 3's name for the layer this node calls."""
+        return self.layer
 
     @property
-    def output_tensors(self) -> list[SymbolicTensor]:
-        return [t for t in _flatten(self.outputs) if isinstance(t, SymbolicTensor)]
+    def is_input(self) -> bool:
+        """An ``Input``'s node: it has no symbolic inputs of its own."""
+        return not self.input_tensors
+
+    @property
+    def parent_nodes(self) -> list[Node]:
+        """The nodes that produced this node's inputs."""
+        parents = []
+        for tensor in self.input_tensors:
+            layer, node_index, _ = tensor._keras_history
+            parents.append(layer._inbound[node_index])
+        return parents
+
+    def fill_in(self, values: dict[int, Any]) -> tuple[Any, tuple, dict]:
+        """The call's ``(inputs, args, kwargs)`` with each symbolic tensor replaced by
+        ``values[id(tensor)]`` (a real tensor computed earlier in the graph)."""
+
+        def swap(leaf: Any) -> Any:
+            return values[id(leaf)] if isinstance(leaf, SymbolicTensor) else leaf
+
+        if isinstance(self.inputs, SymbolicTensor):
+            inputs = values[id(self.inputs)]
+        else:
+            inputs = map_structure(swap, self.inputs)
+        if not self.args and not self.kwargs:
+            return inputs, (), {}
+        return inputs, tuple(map_structure(swap, list(self.args))), map_structure(swap, self.kwargs)
+
+    def __repr__(self) -> str:
+        return f"<Node layer={self.layer.name}, inputs={len(self.input_tensors)}, outputs={len(self.output_tensors)}>"
 
 
 class SymbolicTensor:
@@ -46,6 +87,18 @@ class SymbolicTensor:
 
     def __repr__(self) -> str:
         return f"<SymbolicTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def _no_arithmetic(self, *_: Any) -> Any:
+        raise TypeError(
+            "Symbolic tensors (from keras.Input and layers called on it) have no values, so "
+            "numeras cannot apply Python operators or numeras.ops to them. Use a layer instead: "
+            "layers.Add()([a, b]) (also Subtract, Multiply, Concatenate, ...) or "
+            "layers.Lambda(lambda t: ...)(x) for any other function."
+        )
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _no_arithmetic
+    __truediv__ = __rtruediv__ = __matmul__ = __rmatmul__ = __pow__ = __neg__ = _no_arithmetic
+    __getitem__ = _no_arithmetic
 
 
 KerasTensor = SymbolicTensor
@@ -88,7 +141,6 @@ class InputLayer(Layer):
         tensor = SymbolicTensor(self.batch_shape, dtype=self.dtype, name=self.name)
         tensor._keras_history = (self, 0, 0)
         self._inbound.append(Node(self, [], tensor, (), {}))
-        self.output = tensor
 
     def call(self, inputs: Any) -> Any:
         return inputs
@@ -135,39 +187,29 @@ def Input(  # noqa: N802 - Keras's name
 
 
 def symbolic_call(layer: Layer, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call ``layer`` on placeholders: build it, infer output shapes, record the node."""
-    input_shapes = _map(lambda t: t.shape, inputs)
+    """Call ``layer`` on placeholders: build it, infer output shapes, record the node.
+
+    The output placeholders' ``_keras_history`` is ``(layer, node_index, tensor_index)``, where
+    ``tensor_index`` counts the outputs in ``flatten`` order.
+    """
+    if kwargs.get("training", 0) is None:
+        kwargs.pop("training")  # the default: nothing to record
+    input_shapes = map_structure(lambda t: t.shape if isinstance(t, SymbolicTensor) else t, inputs)
     layer._ensure_built(input_shapes)
     output_shapes = layer.compute_output_shape(input_shapes)
     node_index = len(layer._inbound)
-    counter = iter(range(1_000_000))
-
-    def make(shape: Any) -> SymbolicTensor:
-        tensor = SymbolicTensor(shape, dtype=layer.dtype, name=layer.name)
-        tensor._keras_history = (layer, node_index, next(counter))
-        return tensor
-
-    outputs = _map_shapes(make, output_shapes)
+    try:
+        outputs = map_shape_structure(
+            lambda shape: SymbolicTensor(shape, dtype=layer.dtype, name=layer.name), output_shapes
+        )
+    except ValueError:
+        raise ValueError(
+            f"Layer '{layer.name}' ({type(layer).__name__}): compute_output_shape returned "
+            f"{output_shapes!r} for input shape {input_shapes!r}; expected a shape such as "
+            "(None, 32) or a list/dict of shapes. Fix the layer's compute_output_shape."
+        ) from None
+    for tensor_index, tensor in enumerate(flatten(outputs)):
+        tensor._keras_history = (layer, node_index, tensor_index)
     layer._inbound.append(Node(layer, inputs, outputs, args, kwargs))
     layer._output_shape = output_shapes
     return outputs
-
-
-def _map(fn: Any, structure: Any) -> Any:
-    if isinstance(structure, SymbolicTensor):
-        return fn(structure)
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(_map(fn, v) for v in structure)
-    if isinstance(structure, dict):
-        return {k: _map(fn, v) for k, v in structure.items()}
-    return structure
-
-
-def _map_shapes(fn: Any, shapes: Any) -> Any:
-    if isinstance(shapes, tuple) and all(n is None or isinstance(n, int) for n in shapes):
-        return fn(shapes)
-    if isinstance(shapes, (list, tuple)):
-        return type(shapes)(_map_shapes(fn, s) for s in shapes)
-    if isinstance(shapes, dict):
-        return {k: _map_shapes(fn, v) for k, v in shapes.items()}
-    raise ValueError(f"unexpected output shape {shapes!r}")

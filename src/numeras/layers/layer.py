@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -62,6 +63,7 @@ class Layer:
             )
         object.__setattr__(self, "_tracked_layers", [])
         object.__setattr__(self, "_tracked_variables", [])
+        object.__setattr__(self, "_tracked_metrics", [])
         self.name = name if name is not None else naming.auto_name(type(self).__name__)
         self._trainable = bool(trainable)
         self._dtype = _dtype_name(dtype)
@@ -86,6 +88,12 @@ class Layer:
         elif isinstance(value, Variable) and not name.startswith("_"):
             if all(value is not v for v in self._tracked_variables):
                 self._tracked_variables.append(value)
+        else:
+            # A Metric can only exist once numeras.metrics is imported: no import needed here.
+            metric_module = sys.modules.get("numeras.metrics.metric")
+            if metric_module is not None and isinstance(value, metric_module.Metric):
+                if all(value is not m for m in self._tracked_metrics):
+                    self._tracked_metrics.append(value)
         object.__setattr__(self, name, value)
 
     def _track_layer(self, layer: Layer) -> None:
@@ -150,13 +158,74 @@ class Layer:
 
     @property
     def losses(self) -> list[Tensor]:
-        """Losses added during the last call (``add_loss``) plus weight regularization penalties."""
-        collected = list(self._losses)
-        for variable, regularizer in self._regularized:
-            collected.append(regularizer(variable))
-        for layer in self._tracked_layers:
-            collected.extend(layer.losses)
+        """Scalar losses of the last outermost call, as Keras 3 collects them: the ``add_loss``
+        values (activity regularization included) of this layer and every sublayer, then one
+        penalty ``regularizer(w)`` per *trainable* weight that has a regularizer (a frozen
+        layer's penalties drop out, as its weights no longer move)."""
+        collected = []
+        regularizers = {}
+        for layer in self._flatten_layers():
+            collected.extend(layer._losses)
+            for variable, regularizer in layer._regularized:
+                regularizers[id(variable)] = regularizer
+        if regularizers:
+            for variable in self.trainable_weights:
+                regularizer = regularizers.get(id(variable))
+                if regularizer is not None:
+                    collected.append(regularizer(variable))
         return collected
+
+    def _flatten_layers(self, include_self: bool = True) -> list[Layer]:
+        """This layer (optionally) and every layer tracked below it, each once, depth first."""
+        found: list[Layer] = [self] if include_self else []
+        seen = {id(self)}
+        stack = list(reversed(self._tracked_layers))
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            found.append(layer)
+            stack.extend(reversed(layer._tracked_layers))
+        return found
+
+    def _clear_losses(self) -> None:
+        for layer in self._flatten_layers():
+            layer._losses.clear()
+
+    @property
+    def metrics(self) -> list:
+        """Metric objects assigned as attributes of this layer and its sublayers."""
+        found = []
+        for layer in self._flatten_layers():
+            found.extend(layer._tracked_metrics)
+        return found
+
+    # -- the functional graph ------------------------------------------------------------
+    @property
+    def _inbound_nodes(self) -> list:
+        """Keras's name for the list of this layer's calls on symbolic inputs (``Node``s)."""
+        return self._inbound
+
+    def _first_node_attribute(self, attribute: str, name: str) -> Any:
+        if not self._inbound:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called on a symbolic input and thus has no "
+                f"defined {name}. `layer.{name}` exists for layers of a functional model: call "
+                "the layer on the output of keras.Input(...) (or of another such layer) first."
+            )
+        values = getattr(self._inbound[0], attribute)
+        return values[0] if len(values) == 1 else values
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input(s) of this layer's first call in a functional graph."""
+        return self._first_node_attribute("input_tensors", "input")
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output(s) of this layer's first call in a functional graph."""
+        return self._first_node_attribute("output_tensors", "output")
 
     @property
     def layers(self) -> list[Layer]:
@@ -272,10 +341,13 @@ class Layer:
         self._ensure_built(_shape_of(inputs))
         if training is None:
             training = _CallContext.training
+        if _CallContext.depth == 0:
+            # As Keras: the outermost call clears every sublayer's losses, inner calls add to
+            # them, so a layer called twice in one forward pass contributes twice.
+            self._clear_losses()
         previous = _CallContext.training
         _CallContext.training = training
         _CallContext.depth += 1
-        self._losses = []
         try:
             if _accepts_training(type(self)):
                 kwargs["training"] = training

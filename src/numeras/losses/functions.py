@@ -56,7 +56,9 @@ def _float_tensor(x: Any) -> Tensor:
 def _pred_and_true(y_true: Any, y_pred: Any) -> tuple[Tensor, Tensor]:
     """``y_pred`` as a float Tensor and ``y_true`` as a Tensor of the same dtype."""
     y_pred = _float_tensor(y_pred)
-    y_true = ops.cast(convert_to_tensor(y_true), y_pred.dtype)
+    y_true = convert_to_tensor(y_true)
+    if y_true.data.dtype != y_pred.data.dtype:
+        y_true = ops.cast(y_true, y_pred.dtype)
     return y_true, y_pred
 
 

@@ -188,11 +188,20 @@ class Mean(Metric):
         self.count = self.add_variable(shape=(), name="count")
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        if sample_weight is None and self.total.data.ndim == 0:
+            # The per-batch path of fit (one value per sample, or one value): add in place.
+            array = as_array(values, self._dtype)
+            if array.ndim <= 1:
+                total, count = self.total.data, self.count.data
+                xp.add(total, array.sum(), out=total)
+                xp.add(count, array.shape[0] if array.ndim else 1, out=count)
+                return
         if isinstance(sample_weight, (int, float)) and not isinstance(sample_weight, bool):
             array = as_array(values, self._dtype)
-            if array.ndim == 0:
-                self.total.assign_add(array * sample_weight)
-                self.count.assign_add(sample_weight)
+            if array.ndim == 0 and self.total.data.ndim == 0:
+                total, count = self.total.data, self.count.data
+                xp.add(total, array * sample_weight, out=total, casting="unsafe")
+                xp.add(count, sample_weight, out=count, casting="unsafe")
                 return
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, xp.mean, self._dtype)
         self.total.assign_add(values.sum())
@@ -203,7 +212,10 @@ class Mean(Metric):
         self.count.assign_add(count)
 
     def result(self) -> float:
-        return to_result(_divide_no_nan(self.total.data, self.count.data))
+        total, count = self.total.data, self.count.data
+        if total.ndim == 0 and count.ndim == 0:
+            return float(total / count) if count else 0.0
+        return to_result(_divide_no_nan(total, count))
 
 
 class MeanMetricWrapper(Mean):

@@ -1,15 +1,685 @@
-"""The functional API, ``Model(inputs, outputs)``: not implemented yet (the next issue)."""
+"""The functional API: ``Model(inputs, outputs)``, a model defined as a graph of layer calls.
+
+Calling a layer on the placeholder returned by ``Input`` records a ``Node`` (which layer, on
+which tensors); ``Model(inputs, outputs)`` walks those nodes back from ``outputs`` to
+``inputs``, orders them so that every node comes after the nodes feeding it, and runs them in
+that order on real tensors. A layer called twice (a shared layer) is one layer with two nodes,
+and a model can be called like a layer inside another model.
+
+Example (the ticket classifier of *Deep Learning with Python*, chapter 7)::
+
+    title = keras.Input(shape=(10000,), name="title")
+    text_body = keras.Input(shape=(10000,), name="text_body")
+    tags = keras.Input(shape=(100,), name="tags")
+    features = layers.Concatenate()([title, text_body, tags])
+    features = layers.Dense(64, activation="relu")(features)
+    priority = layers.Dense(1, activation="sigmoid", name="priority")(features)
+    department = layers.Dense(4, activation="softmax", name="department")(features)
+    model = keras.Model(inputs=[title, text_body, tags], outputs=[priority, department])
+"""
 
 from __future__ import annotations
 
+import copy
+import inspect
+import warnings
+from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
+from numeras.autodiff import Tensor
+from numeras.backend import xp
+from numeras.layers.input_layer import InputLayer, Node, SymbolicTensor
+from numeras.layers.layer import Layer
+from numeras.layers.nested import flatten, map_structure, pack_sequence_as, unpack_singleton
 from numeras.models.model import Model
+from numeras.ops import cast, expand_dims, squeeze
 
 
 class Functional(Model):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError(
-            "Model(inputs, outputs) (the functional API) is not available in this version of "
-            "numeras yet. Use Sequential, or subclass Model and write call()."
+    """A ``Model`` defined by the graph of layer calls between ``inputs`` and ``outputs``.
+
+    Args:
+        inputs: an ``Input`` tensor, or a list or dict of them.
+        outputs: a tensor computed from ``inputs`` by layer calls, or a list or dict of them.
+        name: the model's name (``"functional"``, ``"functional_1"``, ... by default).
+        trainable: whether the model's weights are trained.
+
+    Calling the model runs the graph: ``model(x)`` for one input, ``model([x1, x2])`` or
+    ``model({"title": x1, ...})`` for several (a dict is matched to the inputs by name). It returns
+    the outputs in the structure they were given (one tensor, a list or a dict).
+    """
+
+    def __init__(self, inputs: Any, outputs: Any, name: str | None = None, **kwargs: Any) -> None:
+        trainable = kwargs.pop("trainable", None)
+        flat_inputs = flatten(inputs)
+        flat_outputs = flatten(outputs)
+        _check_symbolic(inputs, flat_inputs, "inputs")
+        _check_symbolic(outputs, flat_outputs, "outputs")
+        if isinstance(inputs, Mapping):
+            for key, tensor in inputs.items():
+                if isinstance(tensor, SymbolicTensor) and key != tensor.name:
+                    warnings.warn(
+                        "When providing `inputs` as a dict, all keys in the dict must match the "
+                        f"names of the corresponding tensors. Received key '{key}' mapping to a "
+                        f"tensor named '{tensor.name}'. Change the tensor name to '{key}' (via "
+                        f"Input(..., name='{key}')).",
+                        stacklevel=2,
+                    )
+        for tensor in flat_inputs:
+            layer = tensor._keras_history[0]
+            if not isinstance(layer, InputLayer):
+                raise ValueError(
+                    f"Functional model inputs must come from `keras.Input(...)`; the tensor "
+                    f"{tensor!r} was produced by layer '{layer.name}' ({type(layer).__name__}). "
+                    "Pass the Input tensors the graph starts from, or build a new model on a new "
+                    "Input and call the layers on it."
+                )
+        Model.__init__(self, name=name, **kwargs)
+        self._inputs_struct = map_structure(lambda t: t, inputs)
+        self._outputs_struct = map_structure(lambda t: t, outputs)
+        self._inputs: list[SymbolicTensor] = flat_inputs
+        self._outputs: list[SymbolicTensor] = flat_outputs
+        node_keys, nodes_by_depth, operations = _map_graph(flat_inputs, flat_outputs)
+        self._node_keys = node_keys
+        self._nodes_by_depth = nodes_by_depth
+        self._operations: list[Layer] = operations
+        # The nodes to run, deepest (closest to the inputs) first; Input nodes have nothing to run.
+        self._execution_order: list[Node] = [
+            node
+            for depth in sorted(nodes_by_depth, reverse=True)
+            for node in nodes_by_depth[depth]
+            if not node.is_input
+        ]
+        for operation in operations:
+            self._track_layer(operation)
+        if trainable is not None:
+            self.trainable = trainable
+        self.built = True
+        self._build_input_shape = self.input_shape
+        self._output_shape = self.output_shape
+        self.output_names = [t._keras_history[0].name for t in self._outputs]
+
+    # -- structure ----------------------------------------------------------------------
+    @property
+    def layers(self) -> list[Layer]:
+        """Every layer of the graph, ``InputLayer``s included, from the inputs to the outputs."""
+        return list(self._operations)
+
+    @layers.setter
+    def layers(self, _: Any) -> None:
+        raise AttributeError(
+            "`Model.layers` attribute is reserved and should not be used. Please use another name."
         )
+
+    @property
+    def operations(self) -> list[Layer]:
+        return list(self._operations)
+
+    @property
+    def inputs(self) -> list[SymbolicTensor]:
+        """The model's ``Input`` tensors, flattened (a dict's in sorted key order)."""
+        return list(self._inputs)
+
+    @property
+    def outputs(self) -> list[SymbolicTensor]:
+        """The model's output tensors, flattened."""
+        return list(self._outputs)
+
+    @property
+    def input(self) -> Any:
+        """The inputs in the structure given to the constructor."""
+        return self._inputs_struct
+
+    @property
+    def output(self) -> Any:
+        """The outputs in the structure given to the constructor."""
+        return self._outputs_struct
+
+    @property
+    def input_shape(self) -> Any:
+        shapes = map_structure(lambda t: t.shape, self._inputs_struct)
+        return unpack_singleton(shapes) if isinstance(shapes, list) else shapes
+
+    @property
+    def output_shape(self) -> Any:
+        shapes = map_structure(lambda t: t.shape, self._outputs_struct)
+        return unpack_singleton(shapes) if isinstance(shapes, list) else shapes
+
+    def build(self, input_shape: Any = None) -> None:
+        self.built = True
+
+    # -- running the graph --------------------------------------------------------------
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
+        flat = self._standardize_inputs(inputs)
+        values: dict[int, Any] = {id(ref): value for ref, value in zip(self._inputs, flat)}
+        for node in self._execution_order:
+            node_inputs, args, kwargs = node.fill_in(values)
+            if "training" not in kwargs:
+                kwargs["training"] = training
+            outputs = node.layer(node_inputs, *args, **kwargs)
+            produced = node.output_tensors
+            if len(produced) == 1 and not isinstance(outputs, (list, tuple, Mapping)):
+                values[id(produced[0])] = outputs
+            else:
+                for ref, value in zip(produced, flatten(outputs)):
+                    values[id(ref)] = value
+        results = [values[id(t)] for t in self._outputs]
+        return unpack_singleton(pack_sequence_as(self._outputs_struct, results))
+
+    def _match_to_inputs(self, structure: Any, what: str) -> list:
+        """``structure`` (one value, a list, or a dict keyed by input names) as a flat list in
+        the order of ``self.inputs``."""
+        expected_names = [t.name for t in self._inputs]
+        struct = self._inputs_struct
+        if isinstance(structure, Mapping):
+            if isinstance(struct, Mapping):
+                missing = [key for key in struct if key not in structure]
+                if missing:
+                    raise ValueError(
+                        f"Model '{self.name}': {what} is a dict without the key(s) {missing}. The "
+                        f"model's inputs are {sorted(struct)}; received keys {sorted(structure)}."
+                    )
+                return [leaf for key in sorted(struct) for leaf in flatten(structure[key])]
+            missing = [name for name in expected_names if name not in structure]
+            if missing:
+                raise ValueError(
+                    f"Model '{self.name}': {what} is a dict, so its keys must be the names of the "
+                    f"model's inputs {expected_names}; missing {missing} (received keys "
+                    f"{sorted(structure)}). Name the inputs with keras.Input(..., name=...) or "
+                    "pass a list in the order of model.inputs."
+                )
+            return [structure[name] for name in expected_names]
+        if isinstance(struct, Mapping) and list(struct) != sorted(struct):
+            raise ValueError(
+                f"Model '{self.name}' takes a dict of inputs {list(struct)}: pass {what} as a dict "
+                "with these keys (a list would be ambiguous, as the keys are not in sorted order)."
+            )
+        flat = [structure] if not isinstance(structure, (list, tuple)) else flatten(structure)
+        if len(flat) != len(self._inputs):
+            raise ValueError(
+                f"Model '{self.name}' expects {len(self._inputs)} input(s) {expected_names}, but "
+                f"{what} holds {len(flat)}. Pass one array per input, as a list in the order of "
+                "model.inputs or as a dict keyed by input name."
+            )
+        return flat
+
+    def _standardize_inputs(self, inputs: Any) -> list:
+        flat = self._match_to_inputs(inputs, "the input")
+        adjusted = []
+        for value, ref in zip(flat, self._inputs):
+            if value is None:
+                adjusted.append(None)
+                continue
+            if not isinstance(value, Tensor):
+                value = Tensor(xp.asarray(value))
+            if value.dtype != ref.dtype:
+                value = cast(value, ref.dtype)
+            rank, ref_rank = value.ndim, len(ref.shape)
+            if rank == ref_rank + 1 and value.shape[-1] == 1:
+                value = squeeze(value, -1)
+            elif rank == ref_rank - 1 and ref.shape[-1] == 1:
+                value = expand_dims(value, -1)
+            _check_input_shape(self.name, ref, tuple(value.shape))
+            adjusted.append(value)
+        return adjusted
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """The output shapes for inputs of ``input_shape``, found by asking each layer of the
+        graph in turn (no computation)."""
+        flat = self._match_shapes(input_shape)
+        values: dict[int, Any] = {id(ref): shape for ref, shape in zip(self._inputs, flat)}
+        for node in self._execution_order:
+            if isinstance(node.inputs, SymbolicTensor):
+                shapes_in = values[id(node.inputs)]
+            else:
+                shapes_in = map_structure(
+                    lambda t: values[id(t)] if isinstance(t, SymbolicTensor) else t, node.inputs
+                )
+            shapes_out = node.layer.compute_output_shape(shapes_in)
+            produced = node.output_tensors
+            if len(produced) == 1:
+                values[id(produced[0])] = tuple(shapes_out) if _is_shape(shapes_out) else shapes_out
+            else:
+                from numeras.layers.nested import flatten_shapes
+
+                for ref, shape in zip(produced, flatten_shapes(shapes_out)):
+                    values[id(ref)] = shape
+        results = [values[id(t)] for t in self._outputs]
+        packed = pack_sequence_as(self._outputs_struct, results)
+        return unpack_singleton(packed) if isinstance(packed, (list, tuple)) else packed
+
+    def _match_shapes(self, input_shape: Any) -> list[tuple]:
+        if _is_shape(input_shape):
+            if len(self._inputs) != 1:
+                raise ValueError(
+                    f"Model '{self.name}' has {len(self._inputs)} inputs; pass one shape per input."
+                )
+            return [tuple(input_shape)]
+        if isinstance(input_shape, Mapping):
+            return [tuple(s) for s in self._match_to_inputs(dict(input_shape), "input_shape")]
+        if isinstance(input_shape, (list, tuple)):
+            shapes = [tuple(s) for s in input_shape]
+            if len(shapes) != len(self._inputs):
+                raise ValueError(
+                    f"Model '{self.name}' expects {len(self._inputs)} input shapes, received {len(shapes)}."
+                )
+            return shapes
+        raise ValueError(f"Model '{self.name}': cannot read input_shape={input_shape!r}.")
+
+    # -- trainer hooks ------------------------------------------------------------------
+    def _expected_input_shape(self) -> tuple | None:
+        return tuple(self._inputs[0].shape) if len(self._inputs) == 1 else None
+
+    def _symbolic_outputs(self) -> Any:
+        return unpack_singleton(self._outputs_struct)
+
+    def _check_input_data(self, x: Any, method: str) -> None:
+        """Check input data (an array, or a list or dict of arrays) against the model's inputs;
+        a single array for a single input is checked by the trainer itself."""
+        if not isinstance(x, (list, tuple, Mapping)) and len(self._inputs) == 1:
+            return
+        flat = self._match_to_inputs(x, "`x`")
+        for value, ref in zip(flat, self._inputs):
+            if value is None or not hasattr(value, "shape"):
+                continue
+            shape = tuple(value.shape)
+            if len(shape) == len(ref.shape) + 1 and shape[-1] == 1:
+                shape = shape[:-1]
+            elif len(shape) == len(ref.shape) - 1 and ref.shape[-1] == 1:
+                shape = (*shape, 1)
+            _check_input_shape(self.name, ref, shape, method=method)
+
+    # -- configuration ------------------------------------------------------------------
+    def get_config(self) -> dict:
+        """Keras 3's functional config: every layer's config with its ``inbound_nodes`` (the
+        calls that belong to this model), plus ``input_layers`` and ``output_layers`` naming
+        ``[layer_name, node_index, tensor_index]``.
+
+        A subclass whose constructor takes other arguments than ``(inputs, outputs, name)``
+        is not rebuilt from a graph: it gets ``Model``'s config (override ``get_config``)."""
+        if not _functional_like_constructor(type(self)):
+            return Model.get_config(self)
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable}
+        # Nodes of a layer that belong to other models are left out, so node indices are
+        # renumbered. A nested functional model's own calls are counted from 1 in the
+        # input/output references (Keras's convention for the "pre-existing" node).
+        reindex: dict[tuple[int, int], int] = {}
+        for operation in self._operations:
+            kept = 1 if isinstance(operation, Functional) else 0
+            for index, _ in enumerate(operation._inbound):
+                if (id(operation), index) in self._node_keys:
+                    reindex[(id(operation), index)] = kept
+                    kept += 1
+        layer_configs = []
+        for operation in self._operations:
+            inbound_nodes = []
+            for index, node in enumerate(operation._inbound):
+                if (id(operation), index) in self._node_keys and not node.is_input:
+                    inbound_nodes.append(self._serialize_node(node))
+            layer_config = _serialize_layer(operation)
+            layer_config["name"] = operation.name
+            layer_config["inbound_nodes"] = inbound_nodes
+            layer_configs.append(layer_config)
+        config["layers"] = layer_configs
+
+        def tensor_reference(tensor: SymbolicTensor) -> list:
+            layer, node_index, tensor_index = tensor._keras_history
+            return [layer.name, reindex[(id(layer), node_index)], tensor_index]
+
+        def references(structure: Any) -> Any:
+            if isinstance(structure, SymbolicTensor):
+                return [tensor_reference(structure)]
+            return map_structure(tensor_reference, structure)
+
+        config["input_layers"] = references(self._inputs_struct)
+        config["output_layers"] = references(self._outputs_struct)
+        return copy.deepcopy(config)
+
+    def _serialize_node(self, node: Node) -> dict:
+        def serialize_tensor(tensor: SymbolicTensor) -> dict:
+            layer, node_index, tensor_index = tensor._keras_history
+            # Renumber past the nodes of `layer` that are not part of this model.
+            skipped = sum(
+                1 for i in range(node_index) if (id(layer), i) not in self._node_keys
+            )
+            return {
+                "class_name": "__keras_tensor__",
+                "config": {
+                    "shape": list(tensor.shape),
+                    "dtype": tensor.dtype,
+                    "keras_history": [layer.name, node_index - skipped, tensor_index],
+                },
+            }
+
+        def convert(value: Any) -> Any:
+            if isinstance(value, SymbolicTensor):
+                return serialize_tensor(value)
+            if isinstance(value, Mapping):
+                return {key: convert(item) for key, item in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [convert(item) for item in value]
+            return value
+
+        return {"args": convert([node.inputs, *node.args]), "kwargs": convert(node.kwargs)}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Functional:
+        """Rebuild a functional model from ``get_config()``'s output (Keras 3's format, or the
+        Keras 2 ``inbound_nodes`` lists): create every layer, then replay the recorded calls,
+        postponing a call until the calls it depends on have been replayed."""
+        return functional_from_config(cls, config, custom_objects)
+
+
+def _functional_like_constructor(cls: type) -> bool:
+    parameters = list(inspect.signature(cls.__init__).parameters)[1:4]
+    return parameters == ["inputs", "outputs", "name"]
+
+
+# -- building the graph -------------------------------------------------------------------------
+def _check_symbolic(structure: Any, flat: list, argument: str) -> None:
+    if not flat:
+        raise ValueError(f"`{argument}` argument cannot be empty. Received: {argument}={structure!r}")
+    for value in flat:
+        if not isinstance(value, SymbolicTensor):
+            raise ValueError(
+                f"All `{argument}` values must be KerasTensors (the symbolic tensors returned by "
+                f"keras.Input and by layers called on them). Received: {argument} including "
+                f"{value!r} of type {type(value).__name__}. If you meant to run the model on data, "
+                "build it first and then call model(data)."
+            )
+
+
+def _node_index(node: Node) -> int:
+    for index, candidate in enumerate(node.layer._inbound):
+        if candidate is node:
+            return index
+    raise ValueError(f"Node {node!r} is not among its layer's nodes.")
+
+
+def _map_graph(inputs: list, outputs: list) -> tuple[set, dict[int, list[Node]], list[Layer]]:
+    """The nodes between ``inputs`` and ``outputs``, grouped by depth (0 for the nodes that make
+    the outputs, larger towards the inputs), and the layers ordered by decreasing depth, then in
+    the order a depth-first walk from the outputs meets them (Keras's ``map_graph``)."""
+    ordered_nodes, operation_order = _build_map(inputs, outputs)
+    node_keys = {(id(node.layer), _node_index(node)) for node in ordered_nodes}
+
+    node_depth: dict[int, int] = {}
+    nodes_by_id: dict[int, Node] = {}
+    layer_depth: dict[int, int] = {}
+    layers_by_id: dict[int, Layer] = {}
+    for node in reversed(ordered_nodes):
+        depth = node_depth.setdefault(id(node), 0)
+        nodes_by_id[id(node)] = node
+        # A shared layer takes the largest depth among its nodes.
+        depth = max(depth, layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        layers_by_id[id(node.layer)] = node.layer
+        node_depth[id(node)] = depth
+        for parent in node.parent_nodes:
+            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+            nodes_by_id[id(parent)] = parent
+
+    # Inputs that no output depends on still belong to the model (losses may use them).
+    for tensor in inputs:
+        layer = tensor._keras_history[0]
+        if id(layer) not in layer_depth:
+            layer_depth[id(layer)] = 0
+            layers_by_id[id(layer)] = layer
+            operation_order[id(layer)] = -1
+            node = layer._inbound[0]
+            node_depth[id(node)] = 0
+            nodes_by_id[id(node)] = node
+            node_keys.add((id(layer), 0))
+
+    nodes_by_depth: dict[int, list[Node]] = defaultdict(list)
+    for node_id, depth in node_depth.items():
+        nodes_by_depth[depth].append(nodes_by_id[node_id])
+    layers_by_depth: dict[int, list[Layer]] = defaultdict(list)
+    for layer_id, depth in layer_depth.items():
+        layers_by_depth[depth].append(layers_by_id[layer_id])
+    operations = []
+    for depth in sorted(layers_by_depth, reverse=True):
+        operations.extend(sorted(layers_by_depth[depth], key=lambda layer: operation_order[id(layer)]))
+
+    # Every tensor a node needs must be computable from the inputs.
+    computable = {id(t) for t in inputs}
+    reached: list[str] = []
+    for depth in sorted(nodes_by_depth, reverse=True):
+        for node in nodes_by_depth[depth]:
+            if node.is_input and not any(id(t) in computable for t in node.output_tensors):
+                raise ValueError(
+                    f"Graph disconnected: the outputs depend on the Input '{node.layer.name}', "
+                    f"which is not among the model's inputs {[t.name for t in inputs]}. The "
+                    f"following previous layers were accessed without issue: {reached}. Add it "
+                    "to `inputs`."
+                )
+            for tensor in node.input_tensors:
+                if id(tensor) not in computable:
+                    raise ValueError(
+                        f"Graph disconnected: cannot find parent for tensor {tensor!r} at layer "
+                        f"'{node.layer.name}'. The following previous layers were accessed "
+                        f"without issue: {reached}. Every Input the outputs depend on must be "
+                        f"in `inputs` (received {[t.name for t in inputs]})."
+                    )
+            reached.append(node.layer.name)
+            computable.update(id(t) for t in node.output_tensors)
+
+    names = [layer.name for layer in operations]
+    for name in names:
+        if names.count(name) != 1:
+            raise ValueError(
+                f'The name "{name}" is used {names.count(name)} times in the model. All layer '
+                "names should be unique: pass a different name= to one of the layers."
+            )
+    return node_keys, dict(nodes_by_depth), operations
+
+
+def _build_map(inputs: list, outputs: list) -> tuple[list[Node], dict[int, int]]:
+    """Nodes in topological order (inputs first) by a depth-first walk from ``outputs``, and
+    each layer's position in the walk."""
+    finished: set[int] = set()
+    in_progress: set[int] = set()
+    ordered: list[Node] = []
+    operation_order: dict[int, int] = {}
+    input_ids = {id(t) for t in inputs}
+
+    def visit(tensor: SymbolicTensor) -> None:
+        history = tensor._keras_history
+        if history is None:
+            raise ValueError(f"Tensor {tensor!r} was not produced by a layer: it cannot be part of a model.")
+        layer, node_index, _ = history
+        node = layer._inbound[node_index]
+        if id(node) in finished:
+            return
+        if id(node) in in_progress:
+            raise ValueError(f"Tensor {tensor!r} from layer '{layer.name}' is part of a cycle.")
+        operation_order.setdefault(id(layer), len(operation_order))
+        in_progress.add(id(node))
+        if not node.is_input and id(tensor) not in input_ids:
+            for parent_tensor in node.input_tensors:
+                visit(parent_tensor)
+        finished.add(id(node))
+        in_progress.discard(id(node))
+        ordered.append(node)
+
+    for output in outputs:
+        visit(output)
+    return ordered, operation_order
+
+
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, (tuple, list)) and all(
+        n is None or (isinstance(n, int) and not isinstance(n, bool)) for n in value
+    )
+
+
+def _check_input_shape(model_name: str, ref: SymbolicTensor, shape: tuple, method: str | None = None) -> None:
+    expected = tuple(ref.shape)
+    compatible = len(shape) == len(expected) and all(
+        e is None or s is None or e == s for e, s in zip(expected, shape)
+    )
+    if not compatible:
+        where = f"{method}: " if method else ""
+        raise ValueError(
+            f"{where}input '{ref.name}' of model '{model_name}' expects data of shape "
+            f"{expected} (None: any size), but received an array of shape {shape}. Check that "
+            "each array goes to the right input (a dict keyed by input name avoids mix-ups)."
+        )
+
+
+# -- serialization ------------------------------------------------------------------------------
+def _serialize_layer(layer: Layer) -> dict:
+    from numeras import layers as layers_module
+
+    layer_config = layers_module.serialize(layer)
+    # Keras files name nested models by their own modules.
+    if isinstance(layer, Functional) and type(layer).__name__ == "Functional":
+        layer_config["module"] = "keras.src.models.functional"
+        layer_config["registered_name"] = "Functional"
+    elif type(layer).__name__ == "Sequential":
+        layer_config["module"] = "keras"
+    return layer_config
+
+
+class _NodeNotReady(Exception):
+    """A recorded call refers to a node of another layer that has not been replayed yet."""
+
+
+def functional_from_config(cls: type, config: dict, custom_objects: dict | None = None) -> Any:
+    """Instantiate ``cls`` (``Functional`` or a subclass) from a functional model's config."""
+    from numeras import layers as layers_module
+
+    config = dict(config)
+    for key in ("layers", "input_layers", "output_layers"):
+        if key not in config:
+            raise ValueError(
+                f"from_config: a functional model's config needs the key '{key}' (with 'layers', "
+                f"'input_layers' and 'output_layers'); received keys {sorted(config)}."
+            )
+    created: dict[str, Layer] = {}
+    pending: dict[str, list] = {}
+    for layer_data in config["layers"]:
+        layer = layers_module.deserialize(layer_data, custom_objects=custom_objects)
+        name = layer_data.get("name", layer.name)
+        created[name] = layer
+        pending[name] = list(layer_data.get("inbound_nodes", []))
+
+    def tensor_from_history(layer_name: str, node_index: int, tensor_index: int) -> SymbolicTensor:
+        if layer_name not in created:
+            raise ValueError(
+                f"from_config: a node refers to layer {layer_name!r}, which is not among the "
+                f"config's layers {sorted(created)}."
+            )
+        layer = created[layer_name]
+        if node_index >= len(layer._inbound):
+            raise _NodeNotReady
+        return layer._inbound[node_index].output_tensors[tensor_index]
+
+    def revive(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            if value.get("class_name") == "__keras_tensor__":
+                return tensor_from_history(*value["config"]["keras_history"])
+            return {key: revive(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [revive(item) for item in value]
+        return value
+
+    def call_node(layer: Layer, node_data: Any) -> None:
+        if isinstance(node_data, list):  # Keras 2: [[layer_name, node_index, tensor_index, kwargs], ...]
+            tensors, kwargs = [], {}
+            for entry in node_data:
+                tensors.append(tensor_from_history(entry[0], entry[1], entry[2]))
+                if len(entry) == 4:
+                    kwargs = dict(entry[3])
+            layer(unpack_singleton(tensors), **kwargs)
+            return
+        args = revive(node_data.get("args", []))
+        kwargs = revive(node_data.get("kwargs", {}))
+        if not args:
+            raise ValueError(f"from_config: a node of layer '{layer.name}' has no arguments.")
+        layer(*args, **kwargs)
+
+    while any(pending.values()):
+        progressed = False
+        for layer_data in config["layers"]:
+            name = layer_data.get("name")
+            queue = pending.get(name, [])
+            while queue:
+                try:
+                    call_node(created[name], queue[0])
+                except _NodeNotReady:
+                    break
+                queue.pop(0)
+                progressed = True
+        if not progressed:
+            stuck = sorted(name for name, queue in pending.items() if queue)
+            raise ValueError(
+                f"from_config: the calls of layers {stuck} refer to nodes that are never created; "
+                "the config's graph is inconsistent."
+            )
+
+    def tensor_for(reference: list) -> SymbolicTensor:
+        layer_name, node_index, tensor_index = reference[0], reference[1], reference[2]
+        if isinstance(created.get(layer_name), Functional):
+            node_index -= 1  # counted from 1 for nested functional models (see get_config)
+        try:
+            return tensor_from_history(layer_name, node_index, tensor_index)
+        except _NodeNotReady:
+            raise ValueError(
+                f"from_config: the reference {reference} names a node that does not exist."
+            ) from None
+
+    def references(structure: Any) -> Any:
+        if isinstance(structure, (list, tuple)) and len(structure) == 3 and isinstance(structure[0], str):
+            return tensor_for(list(structure))
+        if isinstance(structure, Mapping):
+            return {key: references(value) for key, value in structure.items()}
+        return [references(value) for value in structure]
+
+    inputs = references(config["input_layers"])
+    outputs = references(config["output_layers"])
+    if isinstance(inputs, list) and len(inputs) == 1:
+        inputs = inputs[0]
+    if isinstance(outputs, list) and len(outputs) == 1:
+        outputs = outputs[0]
+    kwargs = {}
+    if config.get("trainable") is not None:
+        kwargs["trainable"] = config["trainable"]
+    if cls is Model:
+        cls = Functional
+    return cls(inputs=inputs, outputs=outputs, name=config.get("name"), **kwargs)
+
+
+# -- functional subclasses ----------------------------------------------------------------------
+_FUNCTIONAL_SUBCLASSES: dict[type, type] = {}
+
+
+def functional_subclass(cls: type) -> type:
+    """``cls`` (a subclass of ``Model``) with ``Functional`` mixed in, so that
+    ``class CustomModel(keras.Model)`` instantiated as ``CustomModel(inputs, outputs)`` runs the
+    graph while keeping its own ``train_step``, ``metrics``, ... (what Keras 3 does by
+    injecting ``Functional`` into the class's bases)."""
+    if issubclass(cls, Functional):
+        return cls
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        _FUNCTIONAL_SUBCLASSES[cls] = type(
+            cls.__name__,
+            (cls, Functional),
+            {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__},
+        )
+    return _FUNCTIONAL_SUBCLASSES[cls]
+
+
+def is_functional_init(args: tuple, kwargs: dict) -> bool:
+    """Whether constructor arguments are ``(inputs, outputs)`` as Keras decides, with symbolic
+    tensors as inputs (so that e.g. ``Sequential(layers, name)`` is not mistaken for one)."""
+    shaped = (
+        len(args) == 2
+        or (len(args) == 1 and "outputs" in kwargs)
+        or ("inputs" in kwargs and "outputs" in kwargs)
+    )
+    if not shaped:
+        return False
+    inputs = kwargs["inputs"] if "inputs" in kwargs else args[0]
+    return any(isinstance(t, SymbolicTensor) for t in flatten(inputs))

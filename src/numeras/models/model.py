@@ -4,13 +4,16 @@
 
 from __future__ import annotations
 
+import inspect
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from numeras import backend
 from numeras.autodiff import GradientTape, Tensor, no_grad
 from numeras.backend import xp
 from numeras.layers.layer import Layer
+from numeras.layers.nested import flatten, is_nested, map_structure, pack_sequence_as
 from numeras.models import data as data_utils
 
 
@@ -19,24 +22,35 @@ class Model(Layer):
     use ``Sequential``."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
-        if cls is Model and (args or "inputs" in kwargs):
-            from numeras.models.functional import Functional
+        # Model(inputs, outputs) is a functional model; so is CustomModel(inputs, outputs) for a
+        # subclass, which keeps its own train_step/metrics (Keras injects Functional likewise).
+        if args or kwargs:
+            from numeras.models.functional import Functional, functional_subclass, is_functional_init
 
-            return Functional(*args, **kwargs)
+            if is_functional_init(args, kwargs) and not issubclass(cls, Functional):
+                return super().__new__(Functional if cls is Model else functional_subclass(cls))
         return super().__new__(cls)
 
     def __init__(self, *args: Any, trainable: bool = True, name: str | None = None, **kwargs: Any) -> None:
+        if args or "inputs" in kwargs:
+            from numeras.models.functional import Functional, functional_subclass, is_functional_init
+
+            if is_functional_init(args, kwargs):
+                # A subclass's __init__ called super().__init__(inputs=..., outputs=...).
+                if not isinstance(self, Functional):
+                    self.__class__ = functional_subclass(type(self))
+                Functional.__init__(self, *args, trainable=trainable, name=name, **kwargs)
+                return
         super().__init__(trainable=trainable, name=name, **kwargs)
         self.compiled = False
         self.optimizer: Any = None
         self.loss: Any = None
         self.stop_training = False
         self.history: Any = None
-        self._loss_fn: Any = None
-        self._metric_specs: list = []
-        self._compile_metrics: list = []
+        self._compile_loss: Any = None
+        self._compile_metrics: Any = None
         self._loss_tracker: Any = None
-        self._metrics_resolved = False
+        self._initial_epoch: int | None = None
 
     # -- compile ------------------------------------------------------------------------
     def compile(
@@ -55,39 +69,52 @@ class Model(Layer):
         to report (names keep the spelling you give: ``'acc'`` is logged as ``acc``)."""
         from numeras import losses, optimizers
         from numeras import metrics as metrics_module
+        from numeras.models.compile_utils import CompileLoss, CompileMetrics
 
         self.optimizer = optimizers.get(optimizer)
-        if isinstance(loss, str) and loss.lower() not in losses.SHAPE_DEPENDENT_NAMES:
-            losses.get(loss)  # an unknown name fails now, not at the first step
-        self.loss = loss
-        self._loss_fn = None
-        self.loss_weights = loss_weights
-        if metrics is None:
-            metrics = []
-        elif isinstance(metrics, (str, dict)) or callable(metrics):
-            metrics = [metrics]
-        elif not isinstance(metrics, (list, tuple)):
-            raise TypeError(
-                f"compile: `metrics` must be a list such as ['accuracy'], received {type(metrics).__name__}."
-            )
-        for spec in metrics:
-            if isinstance(spec, str):
+        for spec in flatten(loss):
+            if isinstance(spec, str) and spec.lower() not in losses.SHAPE_DEPENDENT_NAMES:
+                losses.get(spec)  # an unknown name fails now, not at the first step
+        metrics = _standardize_metrics_argument(metrics, "metrics")
+        weighted_metrics = _standardize_metrics_argument(weighted_metrics, "weighted_metrics")
+        for spec in flatten(metrics) + flatten(weighted_metrics):
+            if isinstance(spec, str) and spec.lower() not in _RESOLVED_LATER:
                 # Unknown names fail here, at compile time, not after the first epoch.
-                metrics_module.get(spec) if spec.lower() not in _RESOLVED_LATER else None
-        self._metric_specs = list(metrics)
-        self._weighted_metric_specs = list(weighted_metrics or [])
-        self._compile_metrics = []
-        self._metrics_resolved = False
-        self._loss_tracker = metrics_module.Mean(name="loss")
+                metrics_module.get(spec)
+        self.loss = loss
+        self.loss_weights = loss_weights
+        output_names = getattr(self, "output_names", None)
+        compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
+        compile_metrics = (
+            CompileMetrics(metrics, weighted_metrics, output_names, compile_loss=compile_loss, loss=loss)
+            if metrics or weighted_metrics
+            else None
+        )
+        # Set past Layer.__setattr__: these are listed by `metrics` itself, not as attributes.
+        object.__setattr__(self, "_compile_loss", compile_loss)
+        object.__setattr__(self, "_compile_metrics", compile_metrics)
+        object.__setattr__(self, "_loss_tracker", metrics_module.Mean(name="loss"))
         self.compiled = True
         self.stop_training = False
 
     @property
     def metrics(self) -> list:
-        """The loss tracker and the compiled metrics (after the first step)."""
-        if not self.compiled:
-            return []
-        return [self._loss_tracker, *self._compile_metrics]
+        """Keras 3's order: the loss tracker ``loss``, the compiled metrics (one object,
+        ``compile_metrics``, whose result is a dict), the per-output loss trackers, then the
+        metrics assigned as attributes of the model and of its layers. ``fit`` resets all of
+        them at the start of each epoch; override this property to report your own."""
+        found = []
+        if self.compiled:
+            found.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                found.append(self._compile_metrics)
+            if self._compile_loss is not None:
+                found.extend(self._compile_loss.metrics)
+        found.extend(self._tracked_metrics)
+        for layer in self._flatten_layers(include_self=False):
+            if not isinstance(layer, Model):
+                found.extend(layer._tracked_metrics)
+        return found
 
     @property
     def metrics_names(self) -> list[str]:
@@ -96,24 +123,6 @@ class Model(Layer):
     def reset_metrics(self) -> None:
         for metric in self.metrics:
             metric.reset_state()
-
-    def _resolve_loss(self, y: Any, y_pred: Any) -> Any:
-        """The compiled loss as a ``Loss``; names such as 'crossentropy' need the shapes."""
-        if self._loss_fn is None and self.loss is not None:
-            from numeras import losses
-
-            self._loss_fn = losses.resolve(self.loss, y, y_pred)
-        return self._loss_fn
-
-    def _resolve_metrics(self, y: Any, y_pred: Any) -> None:
-        if self._metrics_resolved:
-            return
-        from numeras import metrics as metrics_module
-
-        self._compile_metrics = [
-            metrics_module.resolve(spec, y, y_pred, loss=self.loss) for spec in self._metric_specs
-        ]
-        self._metrics_resolved = True
 
     # -- steps --------------------------------------------------------------------------
     def compute_loss(
@@ -124,11 +133,22 @@ class Model(Layer):
         sample_weight: Any = None,
         training: bool = True,
     ) -> Tensor:
-        """The compiled loss plus every loss the layers added (regularization, ``add_loss``)."""
+        """The total loss: the compiled loss (``sum_i loss_weight_i * loss_i`` over the outputs)
+        plus every loss the layers added (weight regularization penalties, ``add_loss``), each
+        summed to a scalar."""
+        from numeras import ops
+
+        del x, training
         total = None
-        if y is not None and self._resolve_loss(y, y_pred) is not None:
-            total = self._loss_fn(y, y_pred, sample_weight=sample_weight)
+        if self._compile_loss is not None and y is not None:
+            total = self._compile_loss(y, y_pred, sample_weight)
         for extra in self.losses:
+            if not isinstance(extra, Tensor):
+                extra = Tensor(xp.asarray(extra, dtype=backend.floatx()))
+            if extra.data.dtype.kind != "f":
+                extra = ops.cast(extra, backend.floatx())
+            if extra.ndim:
+                extra = ops.sum(extra)
             total = extra if total is None else total + extra
         if total is None:
             raise ValueError(
@@ -137,20 +157,66 @@ class Model(Layer):
             )
         return total
 
+    def _compute_loss(self, x: Any, y: Any, y_pred: Any, sample_weight: Any, training: bool) -> Tensor:
+        """``compute_loss``, also for overrides written without the ``training`` argument."""
+        if _takes_training_argument(type(self)):
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
     def _track_loss(self, loss: Tensor, batch_size: int) -> None:
         self._loss_tracker.update_state(loss.data, sample_weight=batch_size)
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict:
-        """Update the compiled metrics with one batch and return every metric's running value."""
-        self._resolve_metrics(y, y_pred)
-        predictions = y_pred.data if isinstance(y_pred, Tensor) else y_pred
-        for metric in self._compile_metrics:
-            metric.update_state(y, predictions, sample_weight=sample_weight)
+        """Update the compiled metrics with one batch and return every metric's running value.
+        ``sample_weight`` applies to ``weighted_metrics`` only, as in Keras."""
+        del x
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict:
-        logs = {m.name: _to_float(m.result()) for m in self.metrics}
-        return dict(sorted(logs.items()))
+        """``{name: value}`` of every metric in ``metrics`` (a dict result, such as the compiled
+        metrics', is merged in)."""
+        logs: dict = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                logs.update(result)
+            else:
+                logs[metric.name] = result
+        return {name: _to_float(value) for name, value in sorted(logs.items())}
+
+    def _get_metrics_result_or_logs(self, logs: Any) -> dict:
+        """The metrics' results, unless a custom step returned logs with other keys (Keras)."""
+        results = self.get_metrics_result()
+        if not isinstance(logs, dict):
+            return results
+        # A step may return {"loss": ..., "compile_metrics": {...}}: merge nested results in, so
+        # that validation logs get their "val_" prefix on the real names.
+        flat: dict = {}
+        for key, value in logs.items():
+            if isinstance(value, Mapping):
+                flat.update(value)
+            else:
+                flat[key] = value
+        if set(flat) == set(results):
+            return results
+        return {key: _to_float(value) for key, value in flat.items()}
+
+    def _flatten_metrics_in_order(self, logs: dict) -> Any:
+        """``logs`` as a list in the order of ``metrics`` (compiled metrics by their own names,
+        then any other key in sorted order); a single value alone."""
+        from numeras.models.compile_utils import CompileMetrics
+
+        names = []
+        for metric in self.metrics:
+            if isinstance(metric, CompileMetrics):
+                names.extend(sub.name for sub in metric.metrics)
+            else:
+                names.append(metric.name)
+        results = [logs[name] for name in names if name in logs]
+        results.extend(logs[key] for key in sorted(logs) if key not in names)
+        return results[0] if len(results) == 1 else results
 
     def train_step(self, data: tuple) -> dict:
         """One gradient update on a batch ``(x, y, sample_weight)``; returns the running logs."""
@@ -158,16 +224,37 @@ class Model(Layer):
         trainable = self.trainable_weights
         with GradientTape() as tape:
             y_pred = self(x, training=True)
-            loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
-        grads = tape.gradient(loss, trainable)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
+        grads = tape.gradient(loss, trainable, out=self._gradient_buffers(trainable))
         self.optimizer.apply_gradients(zip(grads, trainable))
         self._track_loss(loss, _batch_len(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
+    def _gradient_buffers(self, trainable: list) -> list:
+        """Arrays, reused every step, that receive the gradients of ``trainable``: views into one
+        flat buffer per dtype, so no step allocates (and page-faults in) gradient memory, and all
+        gradients are contiguous for a single all-reduce. Rebuilt when the variables change."""
+        key = [(id(v), v.data.shape, v.data.dtype) for v in trainable]
+        cached = self.__dict__.get("_gradient_buffer_cache")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        sizes: dict = {}
+        for v in trainable:
+            sizes[v.data.dtype] = sizes.get(v.data.dtype, 0) + v.data.size
+        flat = {dtype: xp.empty(size, dtype=dtype) for dtype, size in sizes.items()}
+        offsets = dict.fromkeys(flat, 0)
+        buffers = []
+        for v in trainable:
+            start = offsets[v.data.dtype]
+            offsets[v.data.dtype] = start + v.data.size
+            buffers.append(flat[v.data.dtype][start : start + v.data.size].reshape(v.data.shape))
+        self._gradient_buffer_cache = (key, buffers)
+        return buffers
+
     def test_step(self, data: tuple) -> dict:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
         self._track_loss(loss, _batch_len(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -187,8 +274,20 @@ class Model(Layer):
     def _expected_input_shape(self) -> tuple | None:
         return None
 
+    def _check_input_data(self, x: Any, method: str) -> None:
+        """Check input data against the model's inputs (functional models know them)."""
+
+    def _symbolic_outputs(self) -> Any:
+        """The model's symbolic outputs, when it has them (functional models)."""
+        return None
+
     def _prepare_inputs(self, x: Any, method: str) -> Any:
         """Check ``x`` against the model's input, building the model from it when needed."""
+        self._check_input_data(x, method)
+        if data_utils.is_structure(x):
+            if not self.built:
+                self._ensure_built(map_structure(lambda a: None if a is None else (None, *a.shape[1:]), x))
+            return x
         expected = self._expected_input_shape()
         if expected is not None and x.ndim >= 1:
             received = x.shape[1:]
@@ -208,19 +307,39 @@ class Model(Layer):
         return x
 
     def _output_shape_for(self, x: Any) -> Any:
+        if data_utils.is_structure(x):
+            return None
         try:
             return self.compute_output_shape((None, *x.shape[1:]))
         except Exception:  # noqa: BLE001 - an unknown output shape only skips the label check
             return None
 
     def _validate_targets(self, x: Any, y: Any) -> None:
-        if y is None or self.loss is None:
+        """Check the targets against the compiled loss(es) before any step, so that e.g. integer
+        labels given to ``categorical_crossentropy`` fail with the fix, not with a shape error."""
+        if y is None or self._compile_loss is None:
             return
         from numeras import losses
+        from numeras.models.compile_utils import align_targets
 
+        symbolic = self._symbolic_outputs()
+        if symbolic is not None:
+            compile_loss = self._compile_loss
+            if not compile_loss.built:
+                compile_loss.build(y, symbolic)
+            slots = compile_loss._slots
+            targets = align_targets(y, symbolic, slots)
+            for slot, loss in compile_loss.resolved_losses():
+                index = slots.index(slot)
+                output = symbolic if slot.key is None else symbolic[slot.key]
+                if targets[index] is not None and not data_utils.is_structure(targets[index]):
+                    losses.validate_targets(loss, targets[index], tuple(output.shape))
+            return
+        if is_nested(self.loss) or data_utils.is_structure(y):
+            return
         output_shape = self._output_shape_for(x)
         if isinstance(output_shape, tuple) and all(n is None or isinstance(n, int) for n in output_shape):
-            losses.validate_targets(self._resolve_loss(y, output_shape), y, output_shape)
+            losses.validate_targets(losses.resolve(self.loss, y, output_shape), y, output_shape)
 
     # -- fit / evaluate / predict ---------------------------------------------------------
     def fit(
@@ -247,17 +366,17 @@ class Model(Layer):
         from numeras.callbacks import CallbackList
 
         self._require_compiled("fit")
-        x = data_utils.to_array(x, "x")
-        y = data_utils.to_array(y, "y")
-        sample_weight = data_utils.to_array(sample_weight, "sample_weight")
         if x is None:
             raise ValueError("fit: `x` is required (the training inputs).")
+        x = data_utils.to_data(x, "x")
+        y = data_utils.to_data(y, "y")
+        sample_weight = data_utils.to_data(sample_weight, "sample_weight")
         data_utils.check_same_length(x, y, sample_weight)
         batch_size = _check_batch_size(batch_size, "fit")
         _check_positive_int(epochs, "epochs", "fit", allow_zero=True)
         if class_weight is not None and y is not None:
             weights = data_utils.class_weights_for(y, class_weight)
-            sample_weight = weights if sample_weight is None else sample_weight * weights
+            sample_weight = weights if sample_weight is None else _scale_weights(sample_weight, weights)
         if validation_data is None and validation_split:
             (x, y, sample_weight), (vx, vy, vsw) = data_utils.split_validation(
                 [x, y, sample_weight], validation_split
@@ -271,7 +390,7 @@ class Model(Layer):
             self._prepare_inputs(validation_data[0], "fit (validation_data)")
             self._validate_targets(validation_data[0], validation_data[1])
 
-        n = len(x)
+        n = data_utils.num_samples(x)
         steps = math.ceil(n / batch_size)
         if steps_per_epoch:
             steps = min(steps, int(steps_per_epoch))
@@ -280,12 +399,15 @@ class Model(Layer):
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=steps,
         )
-        gather_x = data_utils.BatchGatherer(x, batch_size, data_utils.input_dtype(x))
-        gather_y = None if y is None else data_utils.BatchGatherer(y, batch_size, data_utils.input_dtype(y))
-        gather_w = None if sample_weight is None else data_utils.BatchGatherer(sample_weight, batch_size, backend.floatx())
+        gather_x = data_utils.make_gatherer(x, batch_size)
+        gather_y = data_utils.make_gatherer(y, batch_size)
+        gather_w = data_utils.make_gatherer(sample_weight, batch_size, backend.floatx())
 
         self.stop_training = False
+        self._initial_epoch = None
         callback_list.on_train_begin()
+        # A callback (BackupAndRestore) may resume an interrupted run at a later epoch.
+        initial_epoch = self._initial_epoch or initial_epoch
         epoch_logs: dict = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -293,7 +415,7 @@ class Model(Layer):
             logs: dict = {}
             for step, index in enumerate(data_utils.batch_indices(n, batch_size, shuffle, steps)):
                 callback_list.on_train_batch_begin(step)
-                batch = (
+                batch = pack_x_y_sample_weight(
                     gather_x.gather(index),
                     None if gather_y is None else gather_y.gather(index),
                     None if gather_w is None else gather_w.gather(index),
@@ -302,7 +424,7 @@ class Model(Layer):
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
-            epoch_logs = dict(logs) if logs else self.get_metrics_result()
+            epoch_logs = self._get_metrics_result_or_logs(logs)
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self.evaluate(
                     validation_data[0], validation_data[1], sample_weight=validation_data[2],
@@ -333,14 +455,16 @@ class Model(Layer):
         from numeras.callbacks import CallbackList
 
         self._require_compiled("evaluate")
-        x = data_utils.to_array(x, "x")
-        y = data_utils.to_array(y, "y")
-        sample_weight = data_utils.to_array(sample_weight, "sample_weight")
+        if x is None:
+            raise ValueError("evaluate: `x` is required (the inputs to evaluate on).")
+        x = data_utils.to_data(x, "x")
+        y = data_utils.to_data(y, "y")
+        sample_weight = data_utils.to_data(sample_weight, "sample_weight")
         data_utils.check_same_length(x, y, sample_weight)
         batch_size = _check_batch_size(batch_size, "evaluate")
         x = self._prepare_inputs(x, "evaluate")
         self._validate_targets(x, y)
-        n = len(x)
+        n = data_utils.num_samples(x)
         total_steps = math.ceil(n / batch_size)
         if steps:
             total_steps = min(total_steps, int(steps))
@@ -348,28 +472,27 @@ class Model(Layer):
         callback_list = _callbacks or CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=total_steps
         )
-        gather_x = data_utils.BatchGatherer(x, batch_size, data_utils.input_dtype(x))
-        gather_y = None if y is None else data_utils.BatchGatherer(y, batch_size, data_utils.input_dtype(y))
-        gather_w = None if sample_weight is None else data_utils.BatchGatherer(sample_weight, batch_size, backend.floatx())
+        gather_x = data_utils.make_gatherer(x, batch_size)
+        gather_y = data_utils.make_gatherer(y, batch_size)
+        gather_w = data_utils.make_gatherer(sample_weight, batch_size, backend.floatx())
         self.reset_metrics()
         callback_list.on_test_begin()
         logs: dict = {}
         with no_grad():
             for step, index in enumerate(data_utils.batch_indices(n, batch_size, False, total_steps)):
                 callback_list.on_test_batch_begin(step)
-                batch = (
+                batch = pack_x_y_sample_weight(
                     gather_x.gather(index),
                     None if gather_y is None else gather_y.gather(index),
                     None if gather_w is None else gather_w.gather(index),
                 )
                 logs = self.test_step(batch)
                 callback_list.on_test_batch_end(step, logs)
-        logs = self.get_metrics_result()
+        logs = self._get_metrics_result_or_logs(logs)
         callback_list.on_test_end(logs)
         if return_dict:
             return logs
-        ordered = [logs[m.name] for m in self.metrics]
-        return ordered[0] if len(ordered) == 1 else ordered
+        return self._flatten_metrics_in_order(logs)
 
     def predict(
         self,
@@ -379,13 +502,14 @@ class Model(Layer):
         steps: int | None = None,
         callbacks: Any = None,
     ) -> Any:
-        """The model's outputs for ``x``, computed in batches in inference mode, as an ndarray."""
+        """The model's outputs for ``x``, computed in batches in inference mode: an ndarray, or
+        for a model with several outputs a list (or dict) of ndarrays."""
         from numeras.callbacks import CallbackList
 
-        x = data_utils.to_array(x, "x")
+        x = data_utils.to_data(x, "x")
         batch_size = _check_batch_size(batch_size, "predict")
         x = self._prepare_inputs(x, "predict")
-        n = len(x)
+        n = data_utils.num_samples(x)
         total_steps = math.ceil(n / batch_size)
         if steps:
             total_steps = min(total_steps, int(steps))
@@ -393,22 +517,34 @@ class Model(Layer):
         callback_list = CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=total_steps
         )
-        gather_x = data_utils.BatchGatherer(x, batch_size, data_utils.input_dtype(x))
-        outputs = None
+        gather_x = data_utils.make_gatherer(x, batch_size)
+        structure: Any = None
+        buffers: list = []
         position = 0
         callback_list.on_predict_begin()
         with no_grad():
             for step, index in enumerate(data_utils.batch_indices(n, batch_size, False, total_steps)):
                 callback_list.on_predict_batch_begin(step)
-                batch_out = self.predict_step((gather_x.gather(index), None, None))
-                array = batch_out.data if isinstance(batch_out, Tensor) else xp.asarray(batch_out)
-                if outputs is None:
-                    outputs = xp.empty((min(n, total_steps * batch_size), *array.shape[1:]), dtype=array.dtype)
-                outputs[position : position + len(array)] = array
-                position += len(array)
-                callback_list.on_predict_batch_end(step, {"outputs": array})
+                batch_out = self.predict_step(pack_x_y_sample_weight(gather_x.gather(index)))
+                if isinstance(batch_out, Tensor):
+                    arrays = [batch_out.data]
+                else:
+                    arrays = [leaf.data if isinstance(leaf, Tensor) else xp.asarray(leaf) for leaf in flatten(batch_out)]
+                if structure is None:
+                    structure = batch_out
+                    rows = min(n, total_steps * batch_size)
+                    buffers = [xp.empty((rows, *a.shape[1:]), dtype=a.dtype) for a in arrays]
+                count = len(arrays[0])
+                for buffer, array in zip(buffers, arrays):
+                    buffer[position : position + count] = array
+                position += count
+                shown = arrays[0] if not is_nested(structure) else pack_sequence_as(structure, arrays)
+                callback_list.on_predict_batch_end(step, {"outputs": shown})
         callback_list.on_predict_end()
-        return outputs[:position] if outputs is not None else xp.empty((0,))
+        if structure is None:
+            return xp.empty((0,))
+        results = [buffer[:position] for buffer in buffers]
+        return results[0] if not is_nested(structure) else pack_sequence_as(structure, results)
 
     def train_on_batch(
         self,
@@ -420,41 +556,42 @@ class Model(Layer):
     ) -> Any:
         """One gradient step on exactly this batch; returns the loss (and metrics)."""
         self._require_compiled("train_on_batch")
-        x, y = data_utils.to_array(x, "x"), data_utils.to_array(y, "y")
-        sample_weight = data_utils.to_array(sample_weight, "sample_weight")
+        x, y = data_utils.to_data(x, "x"), data_utils.to_data(y, "y")
+        sample_weight = data_utils.to_data(sample_weight, "sample_weight")
         data_utils.check_same_length(x, y, sample_weight)
         if class_weight is not None and y is not None:
             weights = data_utils.class_weights_for(y, class_weight)
-            sample_weight = weights if sample_weight is None else sample_weight * weights
+            sample_weight = weights if sample_weight is None else _scale_weights(sample_weight, weights)
         x = self._prepare_inputs(x, "train_on_batch")
         self._validate_targets(x, y)
-        x = x.astype(data_utils.input_dtype(x), copy=False)
-        logs = self.train_step((x, y, sample_weight))
+        logs = self.train_step(pack_x_y_sample_weight(data_utils.as_batch(x), y, sample_weight))
         return self._format_batch_logs(logs, return_dict)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         self._require_compiled("test_on_batch")
-        x, y = data_utils.to_array(x, "x"), data_utils.to_array(y, "y")
-        sample_weight = data_utils.to_array(sample_weight, "sample_weight")
+        x, y = data_utils.to_data(x, "x"), data_utils.to_data(y, "y")
+        sample_weight = data_utils.to_data(sample_weight, "sample_weight")
         data_utils.check_same_length(x, y, sample_weight)
         x = self._prepare_inputs(x, "test_on_batch")
         self._validate_targets(x, y)
         self.reset_metrics()
         with no_grad():
-            logs = self.test_step((x.astype(data_utils.input_dtype(x), copy=False), y, sample_weight))
+            logs = self.test_step(pack_x_y_sample_weight(data_utils.as_batch(x), y, sample_weight))
         return self._format_batch_logs(logs, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
-        x = self._prepare_inputs(data_utils.to_array(x, "x"), "predict_on_batch")
+        x = self._prepare_inputs(data_utils.to_data(x, "x"), "predict_on_batch")
         with no_grad():
-            out = self.predict_step((x.astype(data_utils.input_dtype(x), copy=False), None, None))
-        return out.data if isinstance(out, Tensor) else out
+            out = self.predict_step(pack_x_y_sample_weight(data_utils.as_batch(x)))
+        if isinstance(out, Tensor):
+            return out.data
+        return map_structure(lambda t: t.data if isinstance(t, Tensor) else t, out)
 
     def _format_batch_logs(self, logs: dict, return_dict: bool) -> Any:
+        logs = self._get_metrics_result_or_logs(logs)
         if return_dict:
             return logs
-        ordered = [logs[m.name] for m in self.metrics if m.name in logs]
-        return ordered[0] if len(ordered) == 1 else ordered
+        return self._flatten_metrics_in_order(logs)
 
     # -- inspection ---------------------------------------------------------------------
     def summary(
@@ -470,7 +607,25 @@ class Model(Layer):
         from numeras.models.summary import print_summary
 
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
-                      show_trainable=show_trainable)
+                      show_trainable=show_trainable, expand_nested=expand_nested, layer_range=layer_range)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Model:
+        """A model from its config: a functional config (``layers``, ``input_layers``,
+        ``output_layers``) rebuilds the graph; any other is passed to the constructor."""
+        from numeras.models.functional import functional_from_config
+
+        functional_keys = ("name", "layers", "input_layers", "output_layers")
+        if all(key in config for key in functional_keys):
+            return functional_from_config(cls, config, custom_objects)
+        try:
+            return cls(**config)
+        except TypeError as error:
+            raise TypeError(
+                f"Unable to revive model {cls.__name__} from config: {error}. When overriding "
+                "get_config(), make sure the config holds every argument of the constructor, or "
+                "override from_config() too."
+            ) from None
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by ``name`` or by position ``index`` in ``layers``."""
@@ -491,8 +646,41 @@ class Model(Layer):
             )
         raise ValueError("get_layer: pass `name` or `index`.")
 
+    # -- saving (numeras.saving) --------------------------------------------------------
+    def save(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+        """Save the model (architecture, weights, compile arguments, optimizer state) to a
+        ``.keras`` file, Keras 3's format (or a legacy ``.h5`` file). Atomic: a crash mid-save
+        leaves any previous file intact."""
+        from numeras import saving
+
+        saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+        """Save the weights (and optimizer state) to a ``.weights.h5`` file."""
+        from numeras import saving
+
+        saving.save_weights(self, filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
+        """Load weights from a ``.weights.h5``, ``.keras`` or legacy ``.h5`` file; nothing is
+        loaded unless every weight fits (``skip_mismatch=True`` skips those that do not)."""
+        from numeras import saving
+
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
 
 _RESOLVED_LATER = {"accuracy", "acc", "crossentropy", "ce"}
+
+
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
+    """What a step receives, as Keras's data adapters give it: ``x`` alone (``(x,)`` when ``x``
+    is a list or tuple), ``(x, y)``, or ``(x, y, sample_weight)``; so ``inputs, targets = data``
+    works in a custom ``train_step``."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
 
 
 def unpack_x_y_sample_weight(data: Any) -> tuple:
@@ -513,9 +701,9 @@ def _unpack_validation(validation_data: Any) -> tuple:
             "fit: `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
             f"val_sample_weight), received {type(validation_data).__name__}."
         )
-    vx = data_utils.to_array(validation_data[0], "validation_data[0]")
-    vy = data_utils.to_array(validation_data[1], "validation_data[1]")
-    vw = data_utils.to_array(validation_data[2], "validation_data[2]") if len(validation_data) == 3 else None
+    vx = data_utils.to_data(validation_data[0], "validation_data[0]")
+    vy = data_utils.to_data(validation_data[1], "validation_data[1]")
+    vw = data_utils.to_data(validation_data[2], "validation_data[2]") if len(validation_data) == 3 else None
     data_utils.check_same_length(vx, vy, vw)
     return vx, vy, vw
 
@@ -537,15 +725,48 @@ def _check_positive_int(value: Any, argument: str, method: str, allow_zero: bool
 
 
 def _batch_len(x: Any) -> int:
-    if isinstance(x, (list, tuple)):
-        x = x[0]
-    if isinstance(x, dict):
-        x = next(iter(x.values()))
+    if isinstance(x, (list, tuple, Mapping)):
+        x = next(leaf for leaf in flatten(x) if leaf is not None)
     return len(x)
 
 
-def _to_float(value: Any) -> float:
+def _scale_weights(sample_weight: Any, weights: Any) -> Any:
+    if data_utils.is_structure(sample_weight):
+        return map_structure(lambda w: None if w is None else w * weights, sample_weight)
+    return sample_weight * weights
+
+
+def _standardize_metrics_argument(metrics: Any, argument: str) -> Any:
+    """``metrics`` as a list or dict (a single name, function or Metric becomes a list)."""
+    if metrics is None or isinstance(metrics, (list, tuple, Mapping)):
+        return metrics
+    if isinstance(metrics, str) or callable(metrics):
+        return [metrics]
+    raise TypeError(
+        f"compile: `{argument}` must be a list such as ['accuracy'] (or a dict keyed by output "
+        f"name), received {type(metrics).__name__}."
+    )
+
+
+_TAKES_TRAINING: dict[type, bool] = {}
+
+
+def _takes_training_argument(cls: type) -> bool:
+    known = _TAKES_TRAINING.get(cls)
+    if known is None:
+        parameters = inspect.signature(cls.compute_loss).parameters
+        known = "training" in parameters or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+        )
+        _TAKES_TRAINING[cls] = known
+    return known
+
+
+def _to_float(value: Any) -> Any:
     if isinstance(value, Tensor):
         value = value.data
-    return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value  # e.g. a metric with one value per threshold
 

@@ -8,6 +8,7 @@ from typing import Any
 from numeras import backend
 from numeras.autodiff.tensor import Variable
 from numeras.backend import xp
+from numeras.optimizers import _fused
 from numeras.optimizers.base_optimizer import Optimizer
 
 
@@ -78,6 +79,7 @@ class Adam(Optimizer):
         self._velocities = self.add_optimizer_variables(var_list, "velocity")
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
+        self._kernels = _fused.kernels()
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: float) -> None:
         index = self._var_index[id(variable)]
@@ -89,6 +91,11 @@ class Adam(Optimizer):
         w = variable.data
         m = self._momentums[index].data
         v = self._velocities[index].data
+        kernels = getattr(self, "_kernels", None)
+        if kernels is not None and not self.amsgrad and _fused.usable(w, gradient, m, v):
+            cast = w.dtype.type
+            kernels.adam(w, gradient, m, v, cast(1.0 - beta_1), cast(1.0 - beta_2), cast(alpha), cast(float(self.epsilon)))
+            return
 
         xp.subtract(gradient, m, out=scratch)
         xp.multiply(scratch, 1.0 - beta_1, out=scratch)

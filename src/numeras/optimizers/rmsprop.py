@@ -7,6 +7,7 @@ from typing import Any
 from numeras import backend
 from numeras.autodiff.tensor import Variable
 from numeras.backend import xp
+from numeras.optimizers import _fused
 from numeras.optimizers.base_optimizer import Optimizer
 
 
@@ -78,6 +79,7 @@ class RMSprop(Optimizer):
         self._velocities = self.add_optimizer_variables(var_list, "velocity")
         self._momentums = self.add_optimizer_variables(var_list, "momentum") if self.momentum > 0 else []
         self._average_gradients = self.add_optimizer_variables(var_list, "average_gradient") if self.centered else []
+        self._kernels = _fused.kernels()
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: float) -> None:
         index = self._var_index[id(variable)]
@@ -85,6 +87,11 @@ class RMSprop(Optimizer):
         rho = float(self.rho)
         w = variable.data
         velocity = self._velocities[index].data
+        kernels = getattr(self, "_kernels", None)
+        if kernels is not None and not self.centered and not self.momentum > 0 and _fused.usable(w, gradient, velocity):
+            cast = w.dtype.type
+            kernels.rmsprop(w, gradient, velocity, cast(rho), cast(1.0 - rho), cast(learning_rate), cast(self.epsilon))
+            return
 
         xp.multiply(velocity, rho, out=velocity)
         xp.square(gradient, out=denominator)

@@ -97,26 +97,24 @@ def _normalize_tensor(x: Tensor, axis: int, order: int) -> Tensor:
     return ops.divide(x, ops.power(ops.maximum(powered_sum, floor), 1.0 / order))
 
 
+_LAZY = {
+    "Progbar": ("numeras.utils.progbar", "Progbar"),
+    "plot_history": ("numeras.callbacks.history_plot", "plot_history"),
+}
+
+
 def __getattr__(name: str) -> Any:
-    # Progbar lives in its own module and is imported on first use.
-    if name == "Progbar":
-        try:
-            module = importlib.import_module("numeras.utils.progbar")
-        except ModuleNotFoundError as error:
-            if error.name != "numeras.utils.progbar":
-                raise
-            raise AttributeError(
-                "numeras.utils.Progbar is not available: numeras/utils/progbar.py is missing from "
-                "this installation."
-            ) from error
-        progbar_class = module.Progbar
-        globals()["Progbar"] = progbar_class
-        return progbar_class
+    # Imported on first use, so `import numeras` stays fast.
+    if name in _LAZY:
+        module_name, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module_name), attribute)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'numeras.utils' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | {"Progbar"})
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [
@@ -124,6 +122,7 @@ __all__ = [
     "normalize",
     "set_random_seed",
     "Progbar",
+    "plot_history",
     "get_file",
     "pad_sequences",
     "vectorize_sequences",

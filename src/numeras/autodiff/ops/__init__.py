@@ -27,7 +27,7 @@ from numeras.autodiff.ops.elementwise import (
     tanh,
     where,
 )
-from numeras.autodiff.ops.linalg import matmul
+from numeras.autodiff.ops.linalg import dense, matmul
 from numeras.autodiff.ops.nn import (
     log_softmax,
     sigmoid_cross_entropy,
@@ -48,7 +48,7 @@ from numeras.autodiff.ops.shape import (
 
 PRIMITIVES = (
     "abs add cast clip divide erf exp log log1p maximum minimum multiply negative power relu "
-    "sigmoid sqrt subtract tanh where matmul log_softmax softmax softmax_cross_entropy "
+    "sigmoid sqrt subtract tanh where matmul dense log_softmax softmax softmax_cross_entropy "
     "sparse_softmax_cross_entropy sigmoid_cross_entropy max sum broadcast_to concatenate getitem "
     "pad reshape take_along_axis transpose"
 ).split()
@@ -61,6 +61,7 @@ _tensor._OPS = __import__("numeras.autodiff.functional", fromlist=["_"])
 __all__ = [
     "abs", "add", "cast", "clip", "divide", "erf", "exp", "log", "log1p", "maximum", "minimum",
     "multiply", "negative", "power", "relu", "sigmoid", "sqrt", "subtract", "tanh", "where", "matmul",
+    "dense",
     "log_softmax", "softmax", "softmax_cross_entropy", "sparse_softmax_cross_entropy",
     "sigmoid_cross_entropy", "max", "sum", "broadcast_to", "concatenate", "getitem", "pad", "reshape",
     "take_along_axis", "transpose",
@@ -68,3 +69,10 @@ __all__ = [
     "elementwise", "linalg", "nn", "reduction", "shape",
 ]
 assert set(PRIMITIVES) <= set(__all__)
+
+# Convolution and pooling primitives (numeras.ops exposes them under Keras 3's names).
+from numeras.autodiff.ops.convolution import conv, conv_transpose, depthwise_conv, separable_conv  # noqa: E402
+from numeras.autodiff.ops.pooling import average_pool, max_pool  # noqa: E402
+
+PRIMITIVES += ["conv", "conv_transpose", "max_pool", "average_pool"]
+__all__ += ["conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool", "average_pool"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from numeras.autodiff.ops._core import as_tensor, constant, pair, record
-from numeras.autodiff.tensor import Tensor
+from numeras.autodiff.tensor import Tensor, dtype_name
 from numeras.backend import xp
 
 
@@ -253,12 +253,11 @@ def erf(x) -> Tensor:
 
 def cast(x, dtype) -> Tensor:
     """z = x as ``dtype``;  dx = g cast back (no gradient into integer inputs)."""
-    from numeras import backend
-
     x = as_tensor(x)
-    target = xp.dtype(backend.standardize_dtype(dtype))
-    if x.data.dtype == target:
+    name = dtype_name(dtype)
+    if dtype_name(x.data.dtype) == name:
         return x
+    target = xp.dtype(name)
     source = x.data.dtype
     if target.kind != "f" or source.kind != "f":
         return constant(x.data.astype(target))

@@ -1,8 +1,11 @@
-"""Matrix multiplication, the one linear-algebra primitive (``dot`` and ``tensordot`` build on it)."""
+"""Matrix multiplication (``dot`` and ``tensordot`` build on it) and ``dense``, the affine map of a
+Dense layer fused into one primitive."""
 
 from __future__ import annotations
 
-from numeras.autodiff.ops._core import pair, record
+from numeras.autodiff.graph import writes_into
+from numeras.autodiff.ops._core import as_tensor, pair, record
+from numeras.autodiff.ops.elementwise import add
 from numeras.autodiff.tensor import Tensor
 from numeras.backend import xp
 
@@ -14,7 +17,8 @@ def matmul(x1, x2) -> Tensor:
     a, b = x1.data, x2.data
     need_a, need_b = x1.requires_grad, x2.requires_grad
 
-    def vjp(g):
+    @writes_into
+    def vjp(g, out=(None, None)):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         # Restore the axes the 1-D operands dropped from g: the column's first, then the row's,
@@ -25,16 +29,81 @@ def matmul(x1, x2) -> Tensor:
             g = g[..., None, :]
         da = db = None
         if need_a:
-            da = g @ xp.swapaxes(b2, -1, -2)
+            da = _matmul(g, xp.swapaxes(b2, -1, -2), out[0] if a.ndim > 1 else None)
             if a.ndim == 1:
                 da = da.reshape(-1, a.shape[0]).sum(axis=0)
         if need_b:
+            sink = out[1] if b.ndim > 1 else None
             if a2.ndim == 2 and g.ndim == 2:
-                db = a2.T @ g
+                db = _matmul(a2.T, g, sink)
             else:
-                db = xp.swapaxes(a2, -1, -2) @ g
+                db = _matmul(xp.swapaxes(a2, -1, -2), g, sink)
             if b.ndim == 1:
                 db = db.reshape(-1, b.shape[0]).sum(axis=0)
         return da, db
 
     return record(a @ b, (x1, x2), vjp)
+
+
+def dense(x, kernel, bias=None) -> Tensor:
+    """z = x @ kernel + bias, for x of shape (..., n), kernel (n, m) and bias (m,) or None;
+    dx = g @ kernel^T,  dkernel = x^T @ g,  dbias = sum of g over every axis but the last
+    (x and g flattened to matrices of n and m columns).
+
+    One node instead of matmul + add: the bias is added in place into the product, and the
+    backward pass writes dkernel and dbias straight into the caller's gradient buffers when it
+    has them (``GradientTape.gradient(..., out=)``), with no broadcast to undo.
+    """
+    x, kernel = pair(x, kernel)
+    if bias is not None:
+        bias = as_tensor(bias, kernel)
+    a, w = x.data, kernel.data
+    b = None if bias is None else bias.data
+    if (
+        a.ndim == 0
+        or w.ndim != 2
+        or a.dtype != w.dtype
+        or w.dtype.kind != "f"
+        or (b is not None and (b.shape != (w.shape[1],) or b.dtype != w.dtype))
+    ):
+        # Outside the affine map's usual shapes and dtypes the composite has the general rules.
+        z = matmul(x, kernel)
+        return z if bias is None else add(z, bias)
+    z = a @ w
+    if b is not None:
+        z += b
+    need_x, need_w = x.requires_grad, kernel.requires_grad
+    need_b = b is not None and bias.requires_grad
+
+    @writes_into
+    def vjp(g, out=(None, None, None)):
+        g2 = g.reshape(-1, g.shape[-1])
+        a2 = a.reshape(-1, a.shape[-1])
+        dx = dw = db = None
+        if need_x:
+            dx = _matmul(g2, w.T, out[0] if a.ndim == 2 else None).reshape(a.shape)
+        if need_w:
+            dw = _matmul(a2.T, g2, out[1])
+        if need_b:
+            sink = out[2]
+            db = g2.sum(axis=0) if sink is None or sink.dtype != g2.dtype else g2.sum(axis=0, out=sink)
+        return dx, dw, db
+
+    parents = (x, kernel) if bias is None else (x, kernel, bias)
+    return record(z, parents, vjp)
+
+
+def _matmul(x, y, out):
+    """x @ y, written into ``out`` when that is an array of exactly the result's shape and dtype
+    (a caller-owned gradient buffer); otherwise a new array. Broadcast batch axes that ``out``
+    lacks are summed by the backward pass, so they never go into ``out`` here."""
+    if out is not None and out.dtype == x.dtype == y.dtype and out.shape == _matmul_shape(x.shape, y.shape):
+        return xp.matmul(x, y, out=out)
+    return x @ y
+
+
+def _matmul_shape(x_shape: tuple, y_shape: tuple) -> tuple:
+    if len(x_shape) == 2 and len(y_shape) == 2:
+        return (x_shape[0], y_shape[1])
+    batch = xp.broadcast_shapes(x_shape[:-2], y_shape[:-2])
+    return (*batch, x_shape[-2], y_shape[-1])

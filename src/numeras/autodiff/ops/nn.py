@@ -8,8 +8,18 @@ from numeras.autodiff.tensor import Tensor
 from numeras.backend import xp
 
 
+def _row_max(a, axis: int):
+    """``a.max(axis, keepdims=True)``. For a matrix's rows it is read at the argmax: NumPy's max
+    over a short last axis costs ~6 us for 128 x 10, argmax and a gather ~2 us (NaN propagates
+    alike: argmax points at the first NaN)."""
+    if a.ndim == 2 and axis in (1, -1) and a.shape[1] and a.dtype.kind == "f":
+        picked = a.argmax(axis=1)
+        return a[xp.arange(a.shape[0]), picked][:, None]
+    return a.max(axis=axis, keepdims=True)
+
+
 def _log_softmax_array(a, axis: int):
-    shifted = a - a.max(axis=axis, keepdims=True)
+    shifted = a - _row_max(a, axis)
     shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
 
@@ -22,7 +32,7 @@ def softmax(x, axis: int = -1) -> Tensor:
     gradient, as Keras's TensorFlow backend does.
     """
     x = as_tensor(x)
-    z = x.data - x.data.max(axis=axis, keepdims=True)
+    z = x.data - _row_max(x.data, axis)
     xp.exp(z, out=z)
     z /= z.sum(axis=axis, keepdims=True)
 
@@ -60,7 +70,7 @@ def softmax_cross_entropy(target, logits, axis: int = -1) -> Tensor:
     need_target = target.requires_grad
 
     def vjp(g):
-        gk = xp.expand_dims(g, axis)
+        gk = g[..., None] if axis in (-1, log_p.ndim - 1) else xp.expand_dims(g, axis)
         dlogits = xp.exp(log_p)
         dlogits *= t.sum(axis=axis, keepdims=True)
         dlogits -= t

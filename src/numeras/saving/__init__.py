@@ -1,0 +1,44 @@
+"""``numeras.saving``: save models and weights in Keras 3's formats, and load Keras's files.
+
+``model.save("m.keras")`` / ``numeras.models.load_model("m.keras")`` round-trip a model with
+its compile arguments and optimizer state, in the same ``.keras`` archive real Keras 3 reads
+and writes; ``model.save_weights("m.weights.h5")`` / ``model.load_weights(...)`` the weights
+alone; legacy Keras 2 ``.h5`` files load too. See ``saving_lib`` for the layout, ``file_io``
+for the crash safety of writes and ``serialization_lib`` for what loading will and will not
+run.
+"""
+
+from numeras.saving.errors import SavedFileError, UnknownObjectError, UnsafeDeserializationError
+from numeras.saving.object_registration import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
+from numeras.saving.saving_api import load_model, load_weights, save_model, save_weights
+from numeras.saving.serialization_lib import (
+    DeserializationError,
+    deserialize_keras_object,
+    serialize_keras_object,
+)
+
+__all__ = [
+    "CustomObjectScope",
+    "DeserializationError",
+    "SavedFileError",
+    "UnknownObjectError",
+    "UnsafeDeserializationError",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
+    "load_model",
+    "load_weights",
+    "register_keras_serializable",
+    "save_model",
+    "save_weights",
+    "serialize_keras_object",
+]
