@@ -27,7 +27,7 @@ def _train(name: str, fused: bool, dtype: str, steps: int = 20, **options):
 def test_fused_update_matches_the_numpy_update(name, dtype):
     pytest.importorskip("numba")
     if _fused.kernels() is None:
-        pytest.skip("fused kernels disabled (NUMERAS_FUSED_KERNELS=0)")
+        pytest.skip("compiled kernels switched off (NUMERAS_NUMBA=0)")
     fused, optimizer = _train(name, True, dtype)
     plain, _ = _train(name, False, dtype)
     assert optimizer._kernels is not None
@@ -59,6 +59,6 @@ def test_usable_requires_one_float_dtype_and_contiguous_arrays():
 
 def test_disabled_by_environment(monkeypatch):
     monkeypatch.setattr(_fused, "_loaded", None)
-    monkeypatch.setenv("NUMERAS_FUSED_KERNELS", "0")
+    monkeypatch.setenv("NUMERAS_NUMBA", "0")
     assert _fused.kernels() is None
     monkeypatch.setattr(_fused, "_loaded", None)  # let the next caller load them again

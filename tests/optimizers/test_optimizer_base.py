@@ -43,14 +43,14 @@ def test_slot_variables_are_non_trainable_shaped_named_and_ordered_as_keras():
         "iteration",
         "learning_rate",
         "v0_momentum",
-        "v1_momentum",
         "v0_velocity",
+        "v1_momentum",
         "v1_velocity",
         "v0_velocity_hat",
         "v1_velocity_hat",
     ]
     assert optimizer.variables[2].path == "adam/v0_momentum"
-    for slot, ref in zip(optimizer.variables[2:], [w, b] * 3):
+    for slot, ref in zip(optimizer.variables[2:], [w, w, b, b, w, b]):
         assert not slot.trainable and not slot.requires_grad
         assert slot.shape == ref.shape and slot.dtype == ref.dtype == "float32"
         assert not np.any(slot.numpy())

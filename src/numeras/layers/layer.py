@@ -328,6 +328,9 @@ class Layer:
         if self.built:
             return
         self.build(input_shape)
+        if self._build_input_shape is None:
+            # A Model subclass without build() still records what it was built for (saving needs it).
+            self._build_input_shape = input_shape
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None

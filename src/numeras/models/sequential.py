@@ -105,8 +105,6 @@ class Sequential(Model):
             layer._ensure_built(shape)
             shape = layer.compute_output_shape(shape)
             layer._output_shape = shape
-            if layer._build_input_shape is None:
-                layer._build_input_shape = shape
         self._output_shape = shape
         self.built = True
 

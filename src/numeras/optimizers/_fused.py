@@ -5,7 +5,8 @@ nine ``out=`` ufuncs read and write each weight-sized array nine times. These ke
 one pass, element by element, in the variable's dtype (``float32`` stays ``float32``): on the
 seed MLP (407k weights) RMSprop's update drops from ~360 us to ~150 us per step.
 
-numba is optional: without it (or with the environment variable ``NUMERAS_FUSED_KERNELS=0``)
+numba is optional: without it (or with the environment variable ``NUMERAS_NUMBA=0``, which also
+switches off the convolution kernels of ``numeras.autodiff.ops._accelerated``)
 ``kernels()`` returns None and the optimizers use their NumPy code, which computes the same
 formulas. numba is imported the first time an optimizer is built, never by ``import numeras``;
 the compiled code is cached on disk (``cache=True``), so only the first run compiles (~0.3 s a
@@ -24,7 +25,7 @@ _loaded: Any = None  # None: not tried yet; False: unavailable; else the namespa
 
 def kernels() -> Any:
     """The compiled kernels (``rmsprop``, ``adam``), or None when numba is unavailable or
-    disabled with ``NUMERAS_FUSED_KERNELS=0``."""
+    disabled with ``NUMERAS_NUMBA=0``."""
     global _loaded
     if _loaded is None:
         _loaded = _compile()
@@ -41,7 +42,7 @@ def usable(*arrays: Any) -> bool:
 
 
 def _compile() -> Any:
-    if os.environ.get("NUMERAS_FUSED_KERNELS", "1").strip().lower() in ("0", "false", "no", "off"):
+    if os.environ.get("NUMERAS_NUMBA", "1").strip() == "0":
         return False
     if xp.__name__ != "numpy":
         return False

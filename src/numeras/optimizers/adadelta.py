@@ -65,8 +65,10 @@ class Adadelta(Optimizer):
         if self.built:
             return
         super().build(var_list)
-        self._accumulated_grads = self.add_optimizer_variables(var_list, "accumulated_grad")
-        self._accumulated_delta_vars = self.add_optimizer_variables(var_list, "accumulated_delta_var")
+        # Created per variable in Keras's order, so saved optimizer states match Keras files.
+        self._accumulated_grads, self._accumulated_delta_vars = self.add_optimizer_variables(
+            var_list, ["accumulated_grad", "accumulated_delta_var"]
+        )
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: float) -> None:
         index = self._var_index[id(variable)]

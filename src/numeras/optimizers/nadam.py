@@ -73,8 +73,8 @@ class Nadam(Optimizer):
         var_list = list(var_list)
         dtype = var_list[0].dtype if var_list else backend.floatx()
         super().build(var_list)
-        self._momentums = self.add_optimizer_variables(var_list, "momentum")
-        self._velocities = self.add_optimizer_variables(var_list, "velocity")
+        # Created per variable in Keras's order, so saved optimizer states match Keras files.
+        self._momentums, self._velocities = self.add_optimizer_variables(var_list, ["momentum", "velocity"])
         # Saved with the other state (last, as in Keras) so training resumes exactly.
         self._u_product = self.add_variable((), initializer="ones", dtype=dtype, name="u_product")
 

@@ -95,7 +95,7 @@ def _children(obj: Any) -> Iterator[tuple[str, Any]]:
     _, model_class, containers = _layer_classes()
     if isinstance(obj, containers):
         yield "layers", obj.layers
-        kind = "sequential" if type(obj).__name__ == "Sequential" or isinstance(obj, containers[0]) else "model"
+        kind = "sequential" if isinstance(obj, containers[0]) else "model"
     elif isinstance(obj, model_class):
         kind = "model"
     else:

@@ -181,15 +181,18 @@ def _serialize_layer(layer: Any) -> dict[str, Any]:
 
 
 def get_build_config(layer: Any) -> dict[str, Any] | None:
-    """``{"input_shape": [...]}`` for a built layer whose input shape numeras recorded.
-
-    Only layers that define ``build`` (they create weights from the shape) record it, as in
-    Keras, where stateless layers such as ``Dropout`` have no build config.
+    """``{"input_shape": [...]}`` for a built layer whose input shape numeras recorded: a
+    model, or a layer that defines ``build`` (it creates weights from the shape). Stateless
+    layers such as ``Dropout`` have none, as in Keras.
     """
     if not getattr(layer, "built", False):
         return None
     shape = getattr(layer, "_build_input_shape", None)
-    if shape is None or not _defines_build(type(layer)):
+    from numeras.models.model import Model
+
+    # A model records the shape it was first called with; a layer records it only when it
+    # defines build() (others may carry a shape numeras never checked).
+    if shape is None or not (isinstance(layer, Model) or _defines_build(type(layer))):
         return None
     return {"input_shape": _shape_to_json(shape)}
 
