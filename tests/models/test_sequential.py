@@ -234,3 +234,15 @@ def test_predict_matches_call():
     direct = model(x).numpy()
     # Different batch sizes take different BLAS paths: equal up to float32 rounding.
     np.testing.assert_allclose(model.predict(x, batch_size=16, verbose=0), direct, rtol=1e-5, atol=1e-7)
+
+
+def test_sequential_layers_feed_an_activation_model():
+    """Book 5.4: a functional model exposing every layer's output of a Sequential."""
+    model = models.Sequential([layers.Input((6,)), layers.Dense(4, activation="relu"), layers.Dense(2)])
+    assert model.input.shape == (None, 6)
+    assert model.output.shape == (None, 2)
+    activations = models.Model(inputs=model.input, outputs=[layer.output for layer in model.layers])
+    x = np.random.default_rng(0).normal(size=(3, 6)).astype("float32")
+    hidden, out = activations.predict(x, verbose=0)
+    np.testing.assert_allclose(hidden, model.layers[0](x).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(out, model(x).numpy(), rtol=1e-5, atol=1e-7)

@@ -101,10 +101,20 @@ class Sequential(Model):
             input_shape = input_layer.batch_shape
         shape = tuple(input_shape)
         self._build_input_shape = shape
-        for layer in self.layers:
-            layer._ensure_built(shape)
-            shape = layer.compute_output_shape(shape)
-            layer._output_shape = shape
+        input_layer = self._input_layer()
+        if input_layer is not None and shape == input_layer.batch_shape:
+            # With a known Input, the stack is also recorded as a graph (as Keras 3 does), so
+            # `model.input` and `layer.output` can feed a functional model, e.g. to see activations.
+            tensor = input_layer.output
+            for layer in self.layers:
+                tensor = layer(tensor)
+            self._symbolic_output = tensor
+            shape = tensor.shape
+        else:
+            for layer in self.layers:
+                layer._ensure_built(shape)
+                shape = layer.compute_output_shape(shape)
+                layer._output_shape = shape
         self._output_shape = shape
         self.built = True
 
@@ -119,6 +129,35 @@ class Sequential(Model):
         for layer in self.layers:
             shape = layer.compute_output_shape(shape)
         return shape
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input (known once the model starts with an Input or input_shape=)."""
+        input_layer = self._input_layer()
+        if input_layer is None:
+            raise AttributeError(
+                f"Sequential '{self.name}' has no defined input: start it with layers.Input(shape) "
+                "or give input_shape= to its first layer."
+            )
+        return input_layer.output
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output of the last layer (after the model is built from its Input)."""
+        if getattr(self, "_symbolic_output", None) is None:
+            raise AttributeError(
+                f"Sequential '{self.name}' has no defined output yet: start it with "
+                "layers.Input(shape) or give input_shape= to its first layer."
+            )
+        return self._symbolic_output
+
+    @property
+    def inputs(self) -> list:
+        return [self.input]
+
+    @property
+    def outputs(self) -> list:
+        return [self.output]
 
     @property
     def input_shape(self) -> tuple | None:
