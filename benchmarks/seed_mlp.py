@@ -6,6 +6,10 @@ Workloads (``--workload``):
   root, as Keras), batch 128, categorical cross-entropy on one-hot labels, shuffled every epoch.
 * ``deep``: MLP 784-1024-1024-1024-10 with Dropout(0.2) after each hidden layer, Adam (Keras
   defaults: lr 1e-3, betas 0.9/0.999, eps 1e-7), batch 256.
+* ``convnet``: the book's listing 5.1 (chapter 5): 28x28x1 -> Conv2D(32, 3, relu) -> MaxPooling2D(2)
+  -> Conv2D(64, 3, relu) -> MaxPooling2D(2) -> Conv2D(64, 3, relu) -> Flatten -> Dense(64, relu) ->
+  Dense(10, softmax), RMSprop, batch 64. Frameworks: numeras, the Keras backends and torch (the
+  hand-written ``numpy`` and ``blas`` floors exist for the MLPs only and are skipped).
 
 Frameworks (``--only``, comma-separated; default: all that are installed):
 
@@ -31,7 +35,7 @@ more with ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/seed_
 ``--blas-env`` shows which kernel each setting selects. This script never changes those variables.
 
 Usage: ``python benchmarks/seed_mlp.py [--rounds 3] [--epochs 5] [--only numeras,numpy,torch]
-[--workload seed|deep] [--json results.json]``. See benchmarks/README.md for installing the peers.
+[--workload seed|deep|convnet] [--json results.json]``. See benchmarks/README.md for installing the peers.
 """
 
 from __future__ import annotations
@@ -67,7 +71,19 @@ WORKLOADS: dict[str, dict[str, Any]] = {
         "batch_size": 256,
         "title": "MNIST MLP 784-1024-1024-1024-10, Dropout 0.2, Adam, batch 256",
     },
+    "convnet": {
+        "convnet": True,
+        # (filters, then whether a 2x2 max pooling follows) per 3x3 relu convolution, as listing 5.1.
+        "conv": ((32, True), (64, True), (64, False)),
+        "hidden": (64,),
+        "dropout": 0.0,
+        "optimizer": "rmsprop",
+        "batch_size": 64,
+        "title": "MNIST convnet (listing 5.1: conv 32-64-64, max pooling, dense 64-10), RMSprop, batch 64",
+        "frameworks": ("numeras", "keras-jax", "keras-tensorflow", "keras-torch", "torch"),
+    },
 }
+IMAGE_SHAPE = (28, 28, 1)
 
 # Keras 3 defaults, which every framework here is configured to match.
 RMSPROP = {"learning_rate": 1e-3, "rho": 0.9, "epsilon": 1e-7}
@@ -169,7 +185,15 @@ def _make_epoch_timer(callback_base: type) -> Any:
 
 
 def _keras_style_model(layers: Any, models: Any, workload: dict[str, Any]) -> Any:
-    stack = [layers.Input((INPUT_DIM,))]
+    if workload.get("convnet"):
+        stack = [layers.Input(IMAGE_SHAPE)]
+        for filters, pooled in workload["conv"]:
+            stack.append(layers.Conv2D(filters, (3, 3), activation="relu"))
+            if pooled:
+                stack.append(layers.MaxPooling2D((2, 2)))
+        stack.append(layers.Flatten())
+    else:
+        stack = [layers.Input((INPUT_DIM,))]
     for units in workload["hidden"]:
         stack.append(layers.Dense(units, activation="relu"))
         if workload["dropout"]:
@@ -185,6 +209,8 @@ def _keras_style_run(
     import numpy as np
 
     x_train, y_train, x_test, y_test = data
+    if workload.get("convnet"):
+        x_train, x_test = x_train.reshape(-1, *IMAGE_SHAPE), x_test.reshape(-1, *IMAGE_SHAPE)
     model = _keras_style_model(layers, models, workload)
     model.compile(optimizer=workload["optimizer"], loss="categorical_crossentropy", metrics=["accuracy"])
     timer = _make_epoch_timer(callback_base)
@@ -236,15 +262,30 @@ def run_torch(workload: dict[str, Any], data: tuple, epochs: int, seed: int) -> 
 
     torch.manual_seed(seed)
     x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in data)
-    modules: list[nn.Module] = []
+    layers_seq: list[nn.Module] = []
     fan_in = INPUT_DIM
+    if workload.get("convnet"):
+        # NCHW, PyTorch's layout; Keras's glorot-uniform kernels and zero biases.
+        x_train, x_test = x_train.reshape(-1, 1, 28, 28), x_test.reshape(-1, 1, 28, 28)
+        channels, side = IMAGE_SHAPE[-1], IMAGE_SHAPE[0]
+        for filters, pooled in workload["conv"]:
+            conv = nn.Conv2d(channels, filters, 3)
+            nn.init.xavier_uniform_(conv.weight)
+            nn.init.zeros_(conv.bias)
+            layers_seq += [conv, nn.ReLU()]
+            channels, side = filters, side - 2
+            if pooled:
+                layers_seq.append(nn.MaxPool2d(2))
+                side //= 2
+        layers_seq.append(nn.Flatten())
+        fan_in = channels * side * side
+    modules: list[nn.Module] = []
     for units in (*workload["hidden"], NUM_CLASSES):
         linear = nn.Linear(fan_in, units)
         nn.init.xavier_uniform_(linear.weight)  # Keras's glorot_uniform, zero bias
         nn.init.zeros_(linear.bias)
         modules.append(linear)
         fan_in = units
-    layers_seq: list[nn.Module] = []
     for index, linear in enumerate(modules):
         layers_seq.append(linear)
         if index < len(modules) - 1:
@@ -276,7 +317,8 @@ def run_torch(workload: dict[str, Any], data: tuple, epochs: int, seed: int) -> 
         epoch_seconds.append(time.perf_counter() - started)
     model.eval()
     with torch.no_grad():
-        accuracy = float((model(x_test).argmax(dim=1) == y_test).float().mean())
+        predicted = torch.cat([model(chunk).argmax(dim=1) for chunk in torch.split(x_test, 2000)])
+        accuracy = float((predicted == y_test).float().mean())
     extra = {"torch_threads": torch.get_num_threads(), "torch_mkl": bool(torch.backends.mkl.is_available())}
     return epoch_seconds, accuracy, extra
 
@@ -728,7 +770,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def select_frameworks(only: str, installed: dict[str, bool]) -> tuple[list[str], list[str]]:
+def select_frameworks(
+    only: str, installed: dict[str, bool], workload: str = "seed"
+) -> tuple[list[str], list[str]]:
     """(frameworks to run, 'name: reason' for those skipped)."""
     requested = [ALIASES.get(name.strip(), name.strip()) for name in only.split(",") if name.strip()]
     unknown = [name for name in requested if name not in FRAMEWORKS]
@@ -738,7 +782,11 @@ def select_frameworks(only: str, installed: dict[str, bool]) -> tuple[list[str],
             f"(aliases {list(ALIASES)})."
         )
     chosen, skipped = [], []
+    supported = WORKLOADS[workload].get("frameworks", tuple(FRAMEWORKS))
     for name in requested or list(FRAMEWORKS):
+        if name not in supported:
+            skipped.append(f"{name}: not written for the {workload} workload")
+            continue
         missing = [module for module in FRAMEWORKS[name]["needs"] if not installed.get(module)]
         if missing:
             hints = "; ".join(INSTALL_HINT.get(m, f"pip install {m}") for m in missing)
@@ -758,7 +806,7 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     probe = probe_installed(args.python)
-    chosen, skipped = select_frameworks(args.only, probe["modules"])
+    chosen, skipped = select_frameworks(args.only, probe["modules"], args.workload)
     data = find_mnist(args.data)
     workload = WORKLOADS[args.workload]
     print(f"workload {args.workload}: {workload['title']}, {args.epochs} epochs, {args.rounds} round(s)")

@@ -1,6 +1,7 @@
 """Convolution and pooling primitives: values against a direct (loop) definition, gradients
 against float64 finite differences, float32 kept end to end, first-maximum routing on ties."""
 
+import importlib.util
 import itertools
 
 import numpy as np
@@ -8,8 +9,19 @@ import pytest
 
 from numeras import ops
 from numeras.autodiff import GradientTape, Tensor
+from numeras.autodiff.ops import _accelerated
 from numeras.autodiff.ops.convolution import conv_bias_activation
 from numeras.testing import check_dtype_preserved, gradcheck
+
+
+@pytest.fixture(autouse=True, params=["numpy", "compiled"])
+def kernels(request):
+    """Every test runs on the NumPy code and, when numba is installed, on the compiled kernels."""
+    if request.param == "compiled" and importlib.util.find_spec("numba") is None:
+        pytest.skip("numba is not installed: the optional compiled kernels are not used")
+    previous = _accelerated.set_enabled(request.param == "compiled")
+    yield request.param
+    _accelerated.set_enabled(previous)
 
 
 # -- direct definitions (loops over output positions; small inputs only) ---------------------------
@@ -71,6 +83,8 @@ CONV_CASES = [
     (2, (6, 7), 3, 4, (3, 2), (2, 1), "same", (1, 1)),
     (2, (7, 7), 2, 3, (3, 3), (1, 1), "same", (2, 2)),
     (2, (6, 6), 20, 5, (2, 2), (2, 2), "valid", (1, 1)),
+    (2, (7, 7), 5, 3, (3, 3), (1, 1), "same", (2, 2)),
+    (2, (8, 7), 6, 4, (3, 3), (2, 2), "same", (1, 1)),
     (2, (5, 5), 4, 6, (1, 1), (1, 1), "valid", (1, 1)),
     (3, (4, 5, 4), 2, 3, (2, 3, 2), (1, 2, 1), "same", (1, 1, 1)),
 ]
@@ -100,13 +114,36 @@ def test_grouped_conv_matches_the_direct_definition(groups):
     np.testing.assert_allclose(got, reference_conv(x, w, (1, 1), "same", (1, 1)), rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("case", CONV_CASES[:7], ids=_case_id)
+@pytest.mark.parametrize("case", CONV_CASES, ids=_case_id)
 def test_conv_gradients_match_finite_differences(case):
     rank, spatial, c, f, k, s, p, d = case
     rng = np.random.default_rng(2)
     x = rng.normal(size=(2, *spatial, c))
     w = rng.normal(size=(*k, c, f))
     assert gradcheck(lambda a, b: ops.conv(a, b, strides=s, padding=p, dilation_rate=d), [x, w])
+
+
+@pytest.mark.parametrize("case", [CONV_CASES[i] for i in (1, 4, 7, 8)], ids=_case_id)
+def test_columns_built_a_few_samples_at_a_time_give_the_same_values_and_gradients(case, monkeypatch):
+    from numeras.autodiff.ops import convolution
+
+    rank, spatial, c, f, k, s, p, d = case
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(5, *spatial, c))
+    w = rng.normal(size=(*k, c, f))
+    b = rng.normal(size=(f,))
+
+    def fused(a, kernel, bias):
+        return conv_bias_activation(a, kernel, bias, strides=s, padding=p, dilation_rate=d, activation="relu")
+
+    whole = fused(x, w, b).numpy()
+    # Columns of two samples (then one) per chunk: 5 samples take 3 chunks, the last one short.
+    bytes_per_sample = int(np.prod(whole.shape[1:-1])) * (int(np.prod(k)) * c + 1) * 8
+    monkeypatch.setattr(convolution, "CHUNK_BYTES", 2 * bytes_per_sample)
+    np.testing.assert_allclose(fused(x, w, b).numpy(), whole, rtol=1e-12, atol=1e-12)
+    assert gradcheck(fused, [x, w, b])
+    monkeypatch.setattr(convolution, "CHUNK_BYTES", 1)
+    assert gradcheck(lambda a, kernel: ops.conv(a, kernel, strides=s, padding=p, dilation_rate=d), [x, w])
 
 
 def test_grouped_conv_gradients():
@@ -230,6 +267,14 @@ def test_max_pool_sends_the_gradient_of_a_tie_to_the_first_maximum_only():
     assert grad.sum() == 1111.0  # each output's gradient is counted once, never once per tie
 
 
+@pytest.mark.parametrize("pool, strides", [(2, 2), (3, 2)])
+def test_max_pool_propagates_nan_like_numpy_maximum(pool, strides):
+    x = np.arange(36, dtype="float32").reshape(1, 6, 6, 1)
+    x[0, 1, 1, 0] = np.nan
+    y = ops.max_pool(x, pool, strides=strides).numpy()[0, :, :, 0]
+    assert np.isnan(y[0, 0]) and not np.isnan(y[-1, -1])
+
+
 def test_max_pool_ties_with_overlapping_windows_accumulate_once_per_window():
     x = np.ones((1, 3, 1), dtype=np.float64)
     t = Tensor(x)
@@ -294,3 +339,31 @@ def test_errors_name_the_argument_and_the_fix():
         ops.average_pool(x, 6)
     with pytest.raises(ValueError, match="inputs have 3 channels but the kernel .* expects 2 input channels"):
         ops.conv_transpose(x, np.zeros((3, 3, 4, 2), dtype="float32"))
+
+
+def test_compiled_kernels_and_numpy_agree_on_a_convnet_step(kernels):
+    """Listing 5.1's first layers on MNIST-like input (blank background, ties everywhere): values and
+    gradients from the compiled kernels and from NumPy are the same."""
+    if kernels != "compiled":
+        pytest.skip("compares the two paths once")
+    rng = np.random.default_rng(12)
+    x = np.zeros((4, 28, 28, 1), dtype="float32")
+    x[:, 8:20, 10:14] = rng.random((4, 12, 4, 1), dtype=np.float32)
+    w1 = rng.normal(scale=0.3, size=(3, 3, 1, 8)).astype("float32")
+    b1 = rng.normal(scale=0.1, size=(8,)).astype("float32")
+    w2 = rng.normal(scale=0.3, size=(3, 3, 8, 16)).astype("float32")
+    probe = rng.normal(size=(4, 6, 6, 16)).astype("float32")
+
+    def run():
+        params = [Tensor(v, requires_grad=True) for v in (x, w1, b1, w2)]
+        with GradientTape() as tape:
+            h = ops.max_pool(conv_bias_activation(params[0], params[1], params[2], activation="relu"), 2)
+            y = ops.max_pool(conv_bias_activation(h, params[3], None, padding="same", activation="relu"), 2)
+            total = ops.sum(y * probe)
+        return [y.numpy()] + [g.numpy() for g in tape.gradient(total, params)]
+
+    compiled = run()
+    _accelerated.set_enabled(False)
+    reference = run()
+    for got, expected in zip(compiled, reference):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

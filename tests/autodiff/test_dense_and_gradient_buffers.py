@@ -26,6 +26,27 @@ def test_dense_gradients_match_finite_differences(x_shape, with_bias):
     assert gradcheck(lambda *args: dense(*args), inputs)
 
 
+@pytest.mark.parametrize("x_shape", [(3, 4), (2, 3, 4)], ids=["matrix", "batch-of-sequences"])
+def test_dense_with_fused_relu_gradients_match_finite_differences(x_shape):
+    rng = np.random.default_rng(6)
+    inputs = [rng.standard_normal(x_shape), rng.standard_normal((4, 5)), rng.standard_normal(5)]
+    assert gradcheck(lambda *args: dense(*args, activation="relu"), inputs)
+
+
+def test_dense_layer_uses_the_fused_primitive_and_matches_keras_formula():
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((6, 3)).astype("float32")
+    for activation, formula in [("relu", lambda z: np.maximum(z, 0)), (None, lambda z: z), ("tanh", np.tanh)]:
+        layer = layers.Dense(4, activation=activation, bias_initializer="ones")
+        out = layer(x)
+        expected = formula(x @ layer.kernel.numpy() + layer.bias.numpy())
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6)
+        fused = activation in ("relu", None)
+        assert (out._parents[1:] == (layer.kernel, layer.bias)) is fused
+    with pytest.raises(ValueError, match="`activation` must be None or 'relu'"):
+        dense(nm.Tensor(x), nm.Tensor(np.ones((3, 4), "float32")), activation="tanh")
+
+
 def test_dense_equals_the_composite_and_keeps_float32():
     rng = np.random.default_rng(1)
     x, w, b = (rng.standard_normal(s).astype("float32") for s in [(6, 3), (3, 2), (2,)])
@@ -161,3 +182,65 @@ def test_a_training_step_allocates_nothing_the_size_of_a_kernel():
     finally:
         tracemalloc.stop()
     assert peak < 512 * 256 * 4 / 2, f"a training step allocated {peak} bytes at its peak"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_compiled_and_numpy_paths_agree(dtype):
+    from numeras.autodiff.ops import _accelerated
+
+    if not _accelerated.available():
+        pytest.skip("numba is not installed (or NUMERAS_NUMBA=0): only the NumPy path exists")
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((6, 5)).astype(dtype)
+    x[0, :3] = [0.0, -0.0, np.nan]
+    w, b = rng.standard_normal((5, 4)).astype(dtype), rng.standard_normal(4).astype(dtype)
+    seed = rng.standard_normal((6, 4)).astype(dtype)
+
+    def run():
+        xs, ws, bs = leaf(x, dtype), leaf(w, dtype), leaf(b, dtype)
+        with nm.GradientTape() as tape:
+            hidden = ops.relu(xs)
+            y = dense(hidden[1:], ws, bs, activation="relu")
+        grads = tape.gradient(y, [xs, ws, bs], output_gradients=seed[1:])
+        return [hidden.numpy(), y.numpy()] + [g.numpy() for g in grads]
+
+    compiled = run()
+    previous = _accelerated.set_enabled(False)
+    try:
+        plain = run()
+    finally:
+        _accelerated.set_enabled(previous)
+    for a, e in zip(compiled, plain):
+        np.testing.assert_array_equal(a, e)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_softmax_and_cross_entropy_compiled_and_numpy_paths_agree(dtype):
+    from numeras.autodiff.ops import _accelerated, nn
+
+    if not _accelerated.available():
+        pytest.skip("numba is not installed (or NUMERAS_NUMBA=0): only the NumPy path exists")
+    rng = np.random.default_rng(9)
+    x = (rng.standard_normal((7, 5)) * 30).astype(dtype)  # large logits: the shift by the max matters
+    x[2] = [np.nan, 0, 1, 2, 3]
+    target = rng.dirichlet(np.ones(5), size=7).astype(dtype)  # soft targets: sum(t) enters the VJP
+    weights = rng.standard_normal(7).astype(dtype)
+
+    def run():
+        logits = leaf(x, dtype)
+        with nm.GradientTape() as tape:
+            probabilities = nn.softmax(logits)
+            losses = nn.softmax_cross_entropy(target, logits)
+            y = ops.sum(losses * weights) + ops.sum(probabilities * probabilities)
+        return [probabilities.numpy(), losses.numpy(), tape.gradient(y, logits).numpy()]
+
+    compiled = run()
+    previous = _accelerated.set_enabled(False)
+    try:
+        plain = run()
+    finally:
+        _accelerated.set_enabled(previous)
+    rtol = 2e-5 if dtype == "float32" else 1e-12
+    for a, e in zip(compiled, plain):
+        assert np.array_equal(np.isnan(a), np.isnan(e))
+        np.testing.assert_allclose(a, e, rtol=rtol, atol=rtol)

@@ -125,3 +125,38 @@ def test_rescaling():
     assert layer_gradcheck(layers.Rescaling(0.5, offset=0.1, dtype="float64"), np.random.default_rng(1).normal(size=(2, 3)))
     with pytest.raises(ValueError, match="`scale` must be a number"):
         layers.Rescaling("big")
+
+
+def test_training_step_through_every_weightless_convnet_layer_lowers_the_loss():
+    """Pooling, padding, cropping, upsampling, noise and rescaling layers pass gradients to the
+    convolutions around them: one SGD step on a small model lowers its loss."""
+    numeras.backend.set_random_seed(0)
+    rng = np.random.default_rng(3)
+    x = rng.random((8, 12, 12, 2)).astype("float32") * 255
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, 8)]
+    model = numeras.models.Sequential(
+        [
+            layers.Input((12, 12, 2)),
+            layers.Rescaling(1.0 / 255),
+            layers.ZeroPadding2D(1),
+            layers.Conv2D(6, 3, activation="relu"),
+            layers.GaussianNoise(0.01),
+            layers.MaxPooling2D(2),
+            layers.SpatialDropout2D(0.1),
+            layers.UpSampling2D(2),
+            layers.Cropping2D(1),
+            layers.AveragePooling2D(2, padding="same"),
+            layers.Conv2D(4, 3, padding="same", activation="tanh"),
+            layers.GlobalMaxPooling2D(),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
+    loss_fn = numeras.losses.CategoricalCrossentropy()
+    weights = model.trainable_weights
+    before = float(loss_fn(y, model(x)))
+    with GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    for weight, grad in zip(weights, tape.gradient(loss, weights)):
+        assert grad is not None and np.isfinite(grad.numpy()).all()
+        weight.assign_sub(0.5 * grad.numpy())
+    assert float(loss_fn(y, model(x))) < before

@@ -46,8 +46,9 @@ def test_convnet_learns_mnist_from_12000_samples_in_one_epoch():
     # 188 updates: Keras 3 (JAX) reaches 0.92-0.93 here too (0.84-0.90 after 6,000 samples).
     assert history.history["loss"][0] < 1.0
     assert accuracy > 0.9
-    # A fifth of an epoch: about 2 s on 2 cores. Generous, for a loaded machine.
-    assert elapsed < 40
+    # A fifth of an epoch: about 2 s on 2 idle cores. The bound only catches a pathological
+    # slowdown (a per-sample loop takes minutes); machines shared with other jobs vary widely.
+    assert elapsed < 300
 
 
 def test_example_is_listing_5_1():

@@ -107,7 +107,7 @@ class GradientTape:
                 # (`a + b` passes the same one to both): copy the second.
                 g = xp.array(g, copy=True) if id(g) in handed_out else graph.owned(g)
                 handed_out.add(id(g))
-            results.append(None if g is None else Tensor(g))
+            results.append(None if g is None else _wrap(g))
         return _unflatten(sources, results)
 
 
@@ -135,12 +135,30 @@ def _sinks(sources: list, buffers: list) -> dict[int, Any]:
     return sinks
 
 
+def _wrap(array: Any) -> Tensor:
+    """``Tensor(array)`` for an ndarray, without ``__init__``'s conversions."""
+    tensor = _new_tensor(Tensor)
+    tensor.data = array
+    tensor.requires_grad = False
+    tensor.grad = None
+    tensor._parents = ()
+    tensor._vjp = None
+    tensor._logits = None
+    tensor._logits_kind = None
+    return tensor
+
+
+_new_tensor = Tensor.__new__
+
+
 def _zeroed(buffer: Any) -> Any:
     buffer[...] = 0
     return buffer
 
 
 def _flatten(structure: Any) -> list:
+    if type(structure) is list and not any(isinstance(v, (list, tuple, dict)) for v in structure):
+        return structure  # the common case, a flat list (never modified by the callers)
     if isinstance(structure, dict):
         return [v for k in structure for v in _flatten(structure[k])]
     if isinstance(structure, (list, tuple)):
@@ -149,6 +167,8 @@ def _flatten(structure: Any) -> list:
 
 
 def _unflatten(structure: Any, flat: list) -> Any:
+    if type(structure) is list and not any(isinstance(v, (list, tuple, dict)) for v in structure):
+        return flat
     values = iter(flat)
 
     def build(s: Any) -> Any:

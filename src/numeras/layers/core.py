@@ -20,6 +20,10 @@ def _serialize_regularizer(regularizer: Any) -> Any:
     return regularizers.serialize(regularizer)
 
 
+# Activations the dense primitive applies itself (None: identity).
+_LINEAR, _RELU = activations.get("linear"), activations.get("relu")
+
+
 class Dense(Layer):
     """``output = activation(dot(input, kernel) + bias)`` — the seed's ``relu(dot(W, input) + b)``
     with the batch as the first axis: ``kernel`` has shape (input_dim, units), ``bias`` (units,)."""
@@ -86,9 +90,11 @@ class Dense(Layer):
                 f"Dense '{self.name}': expected inputs with last axis {self.kernel.shape[0]}, "
                 f"received shape {tuple(inputs.shape)}."
             )
-        # One fused primitive for inputs @ kernel + bias (see numeras.autodiff.ops.dense).
-        outputs = dense(inputs, self.kernel, self.bias if self.use_bias else None)
-        return self.activation(outputs)
+        bias = self.bias if self.use_bias else None
+        if self.activation is _RELU or self.activation is _LINEAR:
+            # inputs @ kernel + bias (then relu) as one primitive: no extra passes over the output.
+            return dense(inputs, self.kernel, bias, activation="relu" if self.activation is _RELU else None)
+        return self.activation(dense(inputs, self.kernel, bias))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (*tuple(input_shape)[:-1], self.units)

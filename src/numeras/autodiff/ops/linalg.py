@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from numeras.autodiff.graph import writes_into
 from numeras.autodiff.ops._core import as_tensor, pair, record
-from numeras.autodiff.ops.elementwise import add
+from numeras.autodiff.ops.elementwise import add, relu, relu_grad, relu_in_place
 from numeras.autodiff.tensor import Tensor
 from numeras.backend import xp
 
@@ -45,15 +45,18 @@ def matmul(x1, x2) -> Tensor:
     return record(a @ b, (x1, x2), vjp)
 
 
-def dense(x, kernel, bias=None) -> Tensor:
+def dense(x, kernel, bias=None, activation: str | None = None) -> Tensor:
     """z = x @ kernel + bias, for x of shape (..., n), kernel (n, m) and bias (m,) or None;
     dx = g @ kernel^T,  dkernel = x^T @ g,  dbias = sum of g over every axis but the last
-    (x and g flattened to matrices of n and m columns).
+    (x and g flattened to matrices of n and m columns). With ``activation='relu'`` the output is
+    max(z, 0) and g is first masked by z > 0.
 
-    One node instead of matmul + add: the bias is added in place into the product, and the
-    backward pass writes dkernel and dbias straight into the caller's gradient buffers when it
-    has them (``GradientTape.gradient(..., out=)``), with no broadcast to undo.
+    One node instead of matmul + add (+ relu): the bias and the relu are applied in place to the
+    product, and the backward pass writes dkernel and dbias straight into the caller's gradient
+    buffers when it has them (``GradientTape.gradient(..., out=)``), with no broadcast to undo.
     """
+    if activation not in (None, "relu"):
+        raise ValueError(f"dense: `activation` must be None or 'relu', received {activation!r}.")
     x, kernel = pair(x, kernel)
     if bias is not None:
         bias = as_tensor(bias, kernel)
@@ -68,15 +71,20 @@ def dense(x, kernel, bias=None) -> Tensor:
     ):
         # Outside the affine map's usual shapes and dtypes the composite has the general rules.
         z = matmul(x, kernel)
-        return z if bias is None else add(z, bias)
+        z = z if bias is None else add(z, bias)
+        return z if activation is None else relu(z)
     z = a @ w
     if b is not None:
         z += b
+    if activation == "relu":
+        relu_in_place(z)
     need_x, need_w = x.requires_grad, kernel.requires_grad
     need_b = b is not None and bias.requires_grad
 
     @writes_into
     def vjp(g, out=(None, None, None)):
+        if activation == "relu":
+            g = relu_grad(g, z)  # relu(z) > 0 exactly where z > 0
         g2 = g.reshape(-1, g.shape[-1])
         a2 = a.reshape(-1, a.shape[-1])
         dx = dw = db = None

@@ -5,7 +5,7 @@ the shape of the output, so every step is one vectorised NumPy call over the who
 
 Max pooling remembers, per output, which offset won, and its VJP sends the gradient to that one
 entry only, the *first* maximum in the window (row-major order), as TensorFlow and PyTorch do.
-(MNIST's blank background makes windows of equal values everywhere: sharing the gradient among
+(MNIST's blank background makes windows of equal values everywhere: sending the gradient to
 every tied entry would multiply it.)
 
     max:      y[n, o, c] = max_k x_pad[n, o s + k, c];   dx[n, o s + k*(n, o, c), c] += g[n, o, c]
@@ -13,6 +13,9 @@ every tied entry would multiply it.)
 
 ``count(o)`` is the pool size, or with 'same' padding the number of real (unpadded) entries in
 the window, as TensorFlow's average pooling.
+
+With numba installed, 2-D max pooling runs as compiled kernels (``_accelerated``) computing the
+same values, winners and gradients in one pass each.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import itertools
 import math
 
 from numeras import backend
+from numeras.autodiff.ops import _accelerated
 from numeras.autodiff.ops._core import as_tensor, record
 from numeras.autodiff.ops.convolution import (
     _from_channels_last,
@@ -90,9 +94,14 @@ def max_pool(inputs, pool_size, strides=None, padding: str = "valid", data_forma
     a = x.data
     a_pad = pad_or_crop(a, pads, fill=-xp.inf)
     win = _Windows(pool, steps, out_size, a_pad.shape[1:-1])
+    padded_shape = a_pad.shape
+    index_dtype = xp.uint8 if len(win.offsets) <= 255 else xp.int32
+    if len(pool) == 2 and _accelerated.supports(a_pad.dtype):
+        out, vjp = _max_pool_2d_compiled(a_pad, pool, steps, out_size, pads, index_dtype)
+        return _from_channels_last(record(out, (x,), vjp), data_format)
     views = [a_pad[s] for s in win.slices]
     out = views[0].copy()
-    winner = xp.zeros(out.shape, dtype=xp.uint8 if len(views) <= 255 else xp.int32)
+    winner = xp.zeros(out.shape, dtype=index_dtype)
     better = xp.empty(out.shape, dtype=bool)
     marked = xp.empty(out.shape, dtype=winner.dtype)
     for k, view in enumerate(views[1:], start=1):
@@ -104,7 +113,6 @@ def max_pool(inputs, pool_size, strides=None, padding: str = "valid", data_forma
         xp.multiply(better, k, out=marked, dtype=winner.dtype)
         xp.maximum(winner, marked, out=winner)
     del views, better, marked
-    padded_shape = a_pad.shape
 
     def vjp(g):
         grid = win.gradient_grid(padded_shape, g.dtype)
@@ -119,6 +127,31 @@ def max_pool(inputs, pool_size, strides=None, padding: str = "valid", data_forma
         return (pad_or_crop(grid, [(-lo, -hi) for lo, hi in pads]),)
 
     return _from_channels_last(record(out, (x,), vjp), data_format)
+
+
+def _max_pool_2d_compiled(a_pad, pool, steps, out_size, pads, index_dtype):
+    """The same forward and VJP as max_pool's NumPy code, each one compiled pass (numba)."""
+    kernels = _accelerated.kernels()
+    (ph, pw), (sh, sw) = pool, steps
+    out = xp.empty((a_pad.shape[0], *out_size, a_pad.shape[-1]), dtype=a_pad.dtype)
+    winner = xp.empty(out.shape, dtype=index_dtype)
+    halving = (ph, pw, sh, sw) == (2, 2, 2, 2)
+    if halving:
+        kernels["max_pool_forward_2x2"](a_pad, out, winner)
+    else:
+        kernels["max_pool_forward"](a_pad, out, winner, ph, pw, sh, sw)
+    padded_shape = a_pad.shape
+
+    def vjp(g):
+        grid = xp.empty(padded_shape, dtype=g.dtype)
+        g = xp.ascontiguousarray(g)
+        if halving:
+            kernels["max_pool_backward_2x2"](g, winner, grid)
+        else:
+            kernels["max_pool_backward"](g, winner, grid, ph, pw, sh, sw)
+        return (pad_or_crop(grid, [(-lo, -hi) for lo, hi in pads]),)
+
+    return out, vjp
 
 
 def average_pool(inputs, pool_size, strides=None, padding: str = "valid", data_format=None) -> Tensor:
