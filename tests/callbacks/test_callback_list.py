@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from fake_training_loop import FakeModel, fake_evaluate, fake_fit, fake_predict
@@ -169,13 +167,6 @@ def test_unused_hooks_are_skipped(model):
 
     # Nobody reads batch logs: a bad value is never even converted.
     cbs.on_train_batch_end(0, {"loss": object()})
-
-    start = time.perf_counter()
-    for step in range(20_000):
-        cbs.on_train_batch_begin(step)
-        cbs.on_train_batch_end(step, {"loss": 0.1})
-    per_batch = (time.perf_counter() - start) / 20_000
-    assert per_batch < 10e-6  # measured ~0.1 us for both calls; generous for a loaded machine
 
 
 def test_override_detection_covers_instances_and_legacy_aliases():

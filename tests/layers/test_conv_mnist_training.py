@@ -1,7 +1,6 @@
 """The chapter 5 convnet (listing 5.1) and its example: trained on a fifth of MNIST for one epoch
 it must already classify well."""
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -39,16 +38,11 @@ def test_convnet_learns_mnist_from_12000_samples_in_one_epoch():
     x_test = x_test[:2000].reshape(-1, 28, 28, 1).astype("float32") / 255
     model = _listing_5_1()
     model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
-    started = time.perf_counter()
     history = model.fit(x, to_categorical(y[:12000]), epochs=1, batch_size=64, verbose=0)
-    elapsed = time.perf_counter() - started
     _, accuracy = model.evaluate(x_test, to_categorical(y_test[:2000], 10), verbose=0)
     # 188 updates: Keras 3 (JAX) reaches 0.92-0.93 here too (0.84-0.90 after 6,000 samples).
     assert history.history["loss"][0] < 1.0
     assert accuracy > 0.9
-    # A fifth of an epoch: about 2 s on 2 idle cores. The bound only catches a pathological
-    # slowdown (a per-sample loop takes minutes); machines shared with other jobs vary widely.
-    assert elapsed < 300
 
 
 def test_example_is_listing_5_1():
