@@ -305,10 +305,12 @@ listing 5.1 took 5-10% less CPU time, and the step's largest buffer is gone."""
 _SCRATCH: dict = {}
 
 
-def _scratch(shape, dtype):
-    """A reusable array of ``shape`` for transient columns (valid until the next call)."""
+def _scratch(shape, dtype, slot: str = "columns"):
+    """A reusable array of ``shape`` for a transient of one op call (valid until the next request
+    for the same ``slot``): large buffers that never leave the call are not reallocated per step,
+    which spares the page faults of fresh memory. Not thread-safe, like the rest of numeras."""
     size = math.prod(shape)
-    key = xp.dtype(dtype).str
+    key = (slot, xp.dtype(dtype).str)
     buffer = _SCRATCH.get(key)
     if buffer is None or buffer.size < size:
         buffer = xp.empty(size, dtype=dtype)
@@ -385,21 +387,22 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
             g_block = g[start * rows : stop * rows]
             if relu:
                 out_block = out[start * rows : stop * rows]
+                masked = _scratch(out_block.shape, g.dtype, "relu_grad")
                 if accelerated:
-                    masked = xp.empty_like(out_block)
                     _accelerated.kernels()["relu_grad"](
                         xp.ascontiguousarray(g_block).reshape(-1), out_block.reshape(-1), masked.reshape(-1)
                     )
-                    g_block = masked
                 else:
-                    g_block = g_block * (out_block > 0)
+                    xp.multiply(g_block, out_block > 0, out=masked)
+                g_block = masked
             if need_w:
                 cols = saved_cols if single else columns(start, scratch_for(start))
                 d_ext += cols.T @ g_block
             elif need_b:
                 db += xp.ones(g_block.shape[0], dtype=g.dtype) @ g_block
             if need_x:
-                per_offset = xp.matmul(g_block, w_offsets)  # (prod(k), rows of the chunk, C)
+                per_offset = _scratch((kernel_offsets, g_block.shape[0], channels), g.dtype, "per_offset")
+                xp.matmul(g_block, w_offsets, out=per_offset)  # (prod(k), rows of the chunk, C)
                 grid_block = grid[start:stop]
                 if compiled_col2im:
                     _accelerated.kernels()["col2im"](per_offset, grid_block, *_kernel_geometry_2d(geometry))
