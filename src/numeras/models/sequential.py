@@ -19,6 +19,7 @@ class Sequential(Model):
     def __init__(self, layers: list | None = None, trainable: bool = True, name: str | None = None) -> None:
         super().__init__(trainable=trainable, name=name)
         self._sequence: list[Layer] = []
+        self._symbolic_output: Any = None
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._build_if_input_known()
@@ -144,7 +145,7 @@ class Sequential(Model):
     @property
     def output(self) -> Any:
         """The symbolic output of the last layer (after the model is built from its Input)."""
-        if getattr(self, "_symbolic_output", None) is None:
+        if self._symbolic_output is None:
             raise AttributeError(
                 f"Sequential '{self.name}' has no defined output yet: start it with "
                 "layers.Input(shape) or give input_shape= to its first layer."

@@ -16,7 +16,6 @@ kernel).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from numeras.backend import xp
@@ -43,9 +42,10 @@ def usable(*arrays: Any) -> bool:
 
 
 def _compile() -> Any:
-    if os.environ.get("NUMERAS_NUMBA", "1").strip() == "0":
-        return False
-    if xp.__name__ != "numpy":
+    from numeras.autodiff.ops import _accelerated
+
+    # One switch for every compiled kernel: numba installed and NUMERAS_NUMBA not 0.
+    if not _accelerated.available() or xp.__name__ != "numpy":
         return False
     try:
         from numeras.optimizers import _fused_kernels
