@@ -57,8 +57,15 @@ def test_usable_requires_one_float_dtype_and_contiguous_arrays():
     assert not _fused.usable(np.zeros(3, np.int64), np.zeros(3, np.int64))
 
 
-def test_disabled_by_environment(monkeypatch):
+def test_disabled_with_the_shared_switch(monkeypatch):
+    """NUMERAS_NUMBA=0 (read by _accelerated) switches the optimizer kernels off too."""
+    from numeras.autodiff.ops import _accelerated
+
     monkeypatch.setattr(_fused, "_loaded", None)
-    monkeypatch.setenv("NUMERAS_NUMBA", "0")
-    assert _fused.kernels() is None
+    previous = _accelerated.set_enabled(False)
+    try:
+        assert _fused.kernels() is None
+    finally:
+        _accelerated.set_enabled(previous)
     monkeypatch.setattr(_fused, "_loaded", None)  # let the next caller load them again
+    assert _fused.kernels() is not None
