@@ -3,7 +3,7 @@
 NumPy does these steps in several passes over large arrays (temporaries included); compiled with
 numba (when it is installed, ``pip install numba``) each is one pass:
 
-- ``col2im``: adding each kernel offset's contribution back onto the input grid;
+- ``col2im``: adding each window's column gradients back onto the input grid;
 - ``relu_inplace`` / ``relu_grad``: the activation fused into the convolution and its VJP;
 - ``max_pool_forward`` / ``max_pool_backward``: the maximum of each window with the offset of its
   first maximum, and the gradient routed to that one entry.
@@ -58,24 +58,24 @@ def _compile():
     options = {"cache": True, "nogil": True}
 
     @njit(**options)
-    def col2im(per_offset, grid, kh, kw, sh, sw, dh, dw, oh, ow):
-        # grid[b, i*sh + p*dh, j*sw + q*dw, :] += per_offset[p*kw + q, (b, i, j), :]
+    def col2im(d_cols, grid, kh, kw, sh, sw, dh, dw, oh, ow):
+        # grid[b, i*sh + p*dh, j*sw + q*dw, :] += d_cols[(b, i, j), (p*kw + q) * C : ... + C]
         n, height, width, channels = grid.shape
         for b in range(n):
             for y in range(height):
                 for x in range(width):
                     for c in range(channels):
                         grid[b, y, x, c] = 0
-            for p in range(kh):
-                for q in range(kw):
-                    o = p * kw + q
-                    for i in range(oh):
+            for i in range(oh):
+                for j in range(ow):
+                    row = (b * oh + i) * ow + j
+                    for p in range(kh):
                         y = i * sh + p * dh
-                        for j in range(ow):
+                        for q in range(kw):
                             x = j * sw + q * dw
-                            row = (b * oh + i) * ow + j
+                            base = (p * kw + q) * channels
                             for c in range(channels):
-                                grid[b, y, x, c] += per_offset[o, row, c]
+                                grid[b, y, x, c] += d_cols[row, base + c]
 
     @njit(**options)
     def relu_inplace(flat):

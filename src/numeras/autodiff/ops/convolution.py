@@ -9,12 +9,11 @@ input, copied once through a strided view into an array of shape ``(N, O..., k..
 becomes ``cols (M, K) @ w (K, F)`` with ``M = N * prod(O)`` and ``K = prod(k) * C``. The vector-Jacobian
 products are two more products:
 
-    dw = cols^T @ g,    dcols[k] = g @ w[k]^T (one batched product over the kernel offsets k),
-    dx = col2im(dcols)
+    dw = cols^T @ g,    dcols = g @ w^T,    dx = col2im(dcols)
 
-where ``col2im`` adds each kernel offset's block of ``dcols`` onto the (padded) input grid, one
-vectorised add per offset (``prod(k)`` of them, never a loop over pixels or samples), then crops
-the padding. A transposed convolution is exactly that ``col2im`` as its forward pass, and a
+where ``col2im`` adds each window's row of ``dcols`` back onto the (padded) input grid (in NumPy:
+one vectorised add per kernel offset, ``prod(k)`` of them, never a loop over pixels or samples),
+then crops the padding. A transposed convolution is exactly that ``col2im`` as its forward pass, and a
 convolution as its backward pass. The fused form carries the bias as a column of ones in ``cols``
 (its gradient falls out of ``dw``'s product) and applies relu in place.
 
@@ -322,10 +321,12 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
     """y = conv(x, kernel) (+ bias) (then relu) with one group, channels last, one primitive.
 
     The bias rides in the matrix product as a column of ones in ``cols`` and a row of the kernel,
-    so its gradient falls out of dw's product. The input gradient is computed per kernel offset,
-    ``g @ w[o]^T`` for all offsets in one batched product, so that each offset's contribution is
-    a contiguous block added onto the input grid (col2im without strided reads). Columns larger
-    than :data:`CHUNK_BYTES` are built, used and rebuilt a chunk of samples at a time."""
+    so its gradient falls out of dw's product. The input gradient's columns are one product,
+    ``dcols = g @ w^T`` (laid out like ``cols``), which the compiled col2im adds onto the input
+    grid window by window. Without the compiled kernels it is computed per kernel offset,
+    ``g @ w[o]^T`` in one batched product, so that NumPy adds each offset's contribution as a
+    contiguous block (no strided reads). Columns larger than :data:`CHUNK_BYTES` are built, used
+    and rebuilt a chunk of samples at a time."""
     a, w = x.data, kernel.data
     batch, channels = a.shape[0], a.shape[-1]
     filters = w.shape[-1]
@@ -377,9 +378,12 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
         db = xp.zeros(filters, dtype=g.dtype) if need_b and not need_w else None
         grid = None
         if need_x:
-            w_offsets = w.reshape(kernel_offsets, channels, filters).transpose(0, 2, 1)
             # (Few channels: NumPy's strided adds are faster than the kernel's short inner loop.)
             compiled_col2im = accelerated and len(geometry.kernel_size) == 2 and channels >= 4
+            if compiled_col2im:
+                w_t = w.reshape(k_total, filters).T
+            else:
+                w_offsets = w.reshape(kernel_offsets, channels, filters).transpose(0, 2, 1)
             grid = xp.empty if compiled_col2im else xp.zeros
             grid = grid((batch, *geometry.padded, channels), dtype=g.dtype)
         for start in starts:
@@ -400,16 +404,18 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
                 d_ext += cols.T @ g_block
             elif need_b:
                 db += xp.ones(g_block.shape[0], dtype=g.dtype) @ g_block
-            if need_x:
+            if need_x and compiled_col2im:
+                # One product for all kernel offsets (many small batched ones wait on BLAS threads).
+                d_cols = _scratch((g_block.shape[0], k_total), g.dtype, "d_cols")
+                xp.matmul(g_block, w_t, out=d_cols)  # (rows of the chunk, prod(k) * C), like cols
+                _accelerated.kernels()["col2im"](d_cols, grid[start:stop], *_kernel_geometry_2d(geometry))
+            elif need_x:
                 per_offset = _scratch((kernel_offsets, g_block.shape[0], channels), g.dtype, "per_offset")
                 xp.matmul(g_block, w_offsets, out=per_offset)  # (prod(k), rows of the chunk, C)
                 grid_block = grid[start:stop]
-                if compiled_col2im:
-                    _accelerated.kernels()["col2im"](per_offset, grid_block, *_kernel_geometry_2d(geometry))
-                else:
-                    for index, offset in enumerate(itertools.product(*(range(k) for k in geometry.kernel_size))):
-                        target = grid_block[offset_slices(offset, geometry.out, geometry.strides, geometry.dilation)]
-                        target += per_offset[index].reshape(target.shape)
+                for index, offset in enumerate(itertools.product(*(range(k) for k in geometry.kernel_size))):
+                    target = grid_block[offset_slices(offset, geometry.out, geometry.strides, geometry.dilation)]
+                    target += per_offset[index].reshape(target.shape)
         dx = dw = None
         if need_w:
             dw = d_ext[:k_total].reshape(w.shape)
