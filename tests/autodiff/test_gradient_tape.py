@@ -189,3 +189,41 @@ def test_tape_gradient_is_a_fresh_owned_array():
         y = ops.sum(ops.transpose(x))  # the raw gradient is a transposed (non-contiguous) view
     g = tape.gradient(y, x).numpy()
     assert g.flags.c_contiguous and g.flags.writeable and g.base is None
+
+
+def test_watch_lasts_only_while_the_tape_records():
+    x = nm.Tensor(np.array([1.0, 2.0, 3.0]))
+    with nm.GradientTape() as tape:
+        tape.watch(x)
+        y = ops.sum(x * x)
+    assert not x.requires_grad
+    # The graph recorded inside the block still answers after it.
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), [2.0, 4.0, 6.0])
+    later = x * 2.0
+    assert not later.requires_grad and later._vjp is None
+
+
+def test_watching_a_frozen_variable_does_not_unfreeze_it():
+    frozen = nm.Variable(np.array([2.0]), trainable=False)
+    with nm.GradientTape() as tape:
+        tape.watch(frozen)
+        y = ops.sum(frozen * frozen)
+    assert not frozen.requires_grad and not frozen.trainable
+    np.testing.assert_allclose(tape.gradient(y, frozen).numpy(), [4.0])
+
+
+def test_watch_accessed_variables_false_differentiates_only_what_is_watched():
+    a = nm.Variable(np.array([3.0]))
+    b = nm.Variable(np.array([5.0]))
+    with nm.GradientTape(watch_accessed_variables=False, persistent=True) as tape:
+        tape.watch(a)
+        y = ops.sum(a * b)
+    grad_a, grad_b = tape.gradient(y, [a, b])
+    np.testing.assert_allclose(grad_a.numpy(), [5.0])
+    assert grad_b is None
+    zeros = tape.gradient(y, [a, b], unconnected_gradients="zero")[1]
+    np.testing.assert_array_equal(zeros.numpy(), [0.0])
+    # The default tape watches both.
+    with nm.GradientTape() as tape:
+        y = ops.sum(a * b)
+    np.testing.assert_allclose(tape.gradient(y, b).numpy(), [3.0])

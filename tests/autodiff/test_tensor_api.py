@@ -210,10 +210,12 @@ def test_variable_dtype_name_path_trainable():
     assert nm.Variable(lambda: np.ones(3)).shape == (3,)  # callable initial value
 
 
-def test_variable_value_shares_the_buffer():
+def test_variable_value_is_a_snapshot():
     v = nm.Variable([1.0, 2.0])
     value = v.value
-    assert type(value) is nm.Tensor and np.shares_memory(value.numpy(), v.numpy())
+    assert type(value) is nm.Tensor and not value.requires_grad
+    v.assign([5.0, 6.0])
+    np.testing.assert_array_equal(value.numpy(), [1.0, 2.0])
 
 
 def test_assign_writes_in_place():

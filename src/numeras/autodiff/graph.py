@@ -113,7 +113,13 @@ def writes_into(vjp: Callable) -> Callable:
     return vjp
 
 
-def backpropagate(root: Tensor, root_grad, keep: Iterable[Tensor] = (), into: dict | None = None) -> dict[int, object]:
+def backpropagate(
+    root: Tensor,
+    root_grad,
+    keep: Iterable[Tensor] = (),
+    into: dict | None = None,
+    also_leaves: Iterable[int] = (),
+) -> dict[int, object]:
     """Gradients of ``root`` (seeded with ``root_grad``) for every leaf that requires one.
 
     Returns a mapping from ``id(tensor)`` to its gradient array, holding the leaves (tensors that
@@ -123,8 +129,12 @@ def backpropagate(root: Tensor, root_grad, keep: Iterable[Tensor] = (), into: di
     ``into`` maps ``id(tensor)`` to an array of that tensor's shape and dtype that receives its
     gradient (a leaf's contributions are summed there in place; a kept interior tensor's final
     gradient is copied there); the mapping then holds that array.
+
+    ``also_leaves``: ids of tensors that get a gradient although they no longer require one (a
+    tape's watched tensors, switched back when its ``with`` block ended).
     """
     keep_ids = {id(t) for t in keep}
+    also = set(also_leaves)
     grads: dict[int, object] = {id(root): root_grad}
     kept: dict[int, object] = {}
     sinks = into or {}
@@ -149,7 +159,7 @@ def backpropagate(root: Tensor, root_grad, keep: Iterable[Tensor] = (), into: di
         else:
             parent_grads = vjp(grad)
         for parent, parent_grad in zip(parents, parent_grads):
-            if parent_grad is None or not parent.requires_grad:
+            if parent_grad is None or not (parent.requires_grad or id(parent) in also):
                 continue
             parent_id = id(parent)
             target = parent.data

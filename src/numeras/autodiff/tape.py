@@ -12,8 +12,10 @@ from numeras.backend import xp
 class GradientTape:
     """Records operations inside its ``with`` block so ``gradient`` can differentiate them.
 
-    Trainable ``Variable``s are watched automatically; call ``watch`` for plain tensors.
-    A non-persistent tape (the default) answers one ``gradient`` call.
+    Trainable ``Variable``s are watched automatically (unless ``watch_accessed_variables=False``:
+    then only what ``watch`` names gets a gradient); call ``watch`` for plain tensors. A watched
+    tensor requires a gradient only while the tape records: leaving the ``with`` block turns it
+    back. A non-persistent tape (the default) answers one ``gradient`` call.
 
     Numeras records the graph whenever an input requires a gradient, so the tape shares it with
     ``Tensor.backward``; the tape's job is to switch recording on and to say what to watch.
@@ -24,6 +26,8 @@ class GradientTape:
         self.watch_accessed_variables = watch_accessed_variables
         self._used = False
         self._recording = None
+        self._watched: dict[int, Tensor] = {}  # everything watch() named, by id
+        self._switched_on: list[Tensor] = []  # tensors whose requires_grad watch() turned on
 
     def __enter__(self) -> GradientTape:
         self._recording = graph.enable_grad()
@@ -33,6 +37,10 @@ class GradientTape:
     def __exit__(self, *exc: Any) -> None:
         self._recording.__exit__(*exc)
         self._recording = None
+        # The graph recorded so far keeps what it needs; later ops on these tensors record nothing.
+        for t in self._switched_on:
+            t.requires_grad = False
+        self._switched_on = []
 
     def watch(self, tensor: Any) -> None:
         """Differentiate with respect to ``tensor`` (a Tensor or a list/tuple/dict of them)."""
@@ -42,8 +50,10 @@ class GradientTape:
                     f"GradientTape.watch: expected a numeras Tensor or Variable, received "
                     f"{type(t).__name__}. Convert it first with numeras.convert_to_tensor(x)."
                 )
-            if t.data.dtype.kind == "f":
+            self._watched[id(t)] = t
+            if t.data.dtype.kind == "f" and not t.requires_grad:
                 t.requires_grad = True
+                self._switched_on.append(t)
 
     def gradient(
         self,
@@ -83,7 +93,7 @@ class GradientTape:
                 )
         sinks = None if out is None else _sinks(flat_sources, _flatten(out))
         grads: dict[int, Any] = {}
-        if isinstance(target, Tensor) and target.requires_grad:
+        if isinstance(target, Tensor) and (target.requires_grad or id(target) in self._watched):
             if output_gradients is None:
                 seed = xp.ones_like(target.data)
             else:
@@ -95,11 +105,15 @@ class GradientTape:
                         f"GradientTape.gradient: `output_gradients` must have the target's shape "
                         f"{target.shape}, received shape {seed.shape}."
                     )
-            grads = graph.backpropagate(target, seed, keep=flat_sources, into=sinks)
+            grads = graph.backpropagate(
+                target, seed, keep=flat_sources, into=sinks, also_leaves=tuple(self._watched)
+            )
         results = []
         handed_out: set[int] = set()
         for s in flat_sources:
             g = grads.get(id(s))
+            if not self.watch_accessed_variables and id(s) not in self._watched and s._vjp is None:
+                g = None  # an unwatched variable is a constant to this tape
             if g is None and unconnected_gradients == "zero":
                 g = xp.zeros_like(s.data) if sinks is None else _zeroed(sinks[id(s)])
             if g is not None and sinks is None:

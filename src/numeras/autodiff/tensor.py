@@ -259,7 +259,9 @@ class Variable(Tensor):
 
     @property
     def value(self) -> Tensor:
-        return Tensor(self.data)
+        """The current values as a constant tensor: a snapshot, which later ``assign`` calls and
+        optimizer steps (both in place) leave unchanged, as Keras's ``Variable.value`` is."""
+        return Tensor(self.data.copy())
 
     def assign(self, value: Any) -> Variable:
         """Overwrite the values in place; ``value`` must have this variable's shape."""

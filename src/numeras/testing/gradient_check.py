@@ -198,6 +198,7 @@ def check_dtype_preserved(f: Callable[..., Tensor], inputs: Any, dtype: str = "f
     if out.dtype != dtype:
         raise AssertionError(f"check_dtype_preserved: {dtype} inputs gave a {out.dtype} output.")
     problems = []
+    watched = {id(t) for t in tensors}  # their requires_grad ended with the tape's block
     if out._vjp is not None:
         for node in graph.topological_order(out):
             op = _op_name(node._vjp)
@@ -205,7 +206,7 @@ def check_dtype_preserved(f: Callable[..., Tensor], inputs: Any, dtype: str = "f
                 problems.append(f"op {op} produced a {node.dtype} tensor")
             parent_grads = node._vjp(xp.ones_like(node.data))
             for position, (parent, g) in enumerate(zip(node._parents, parent_grads)):
-                if g is None or not parent.requires_grad:
+                if g is None or not (parent.requires_grad or id(parent) in watched):
                     continue
                 if xp.asarray(g).dtype != parent.data.dtype:
                     problems.append(

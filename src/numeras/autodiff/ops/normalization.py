@@ -54,12 +54,13 @@ def batch_norm_train(x, gamma=None, beta=None, axis: int = -1, epsilon: float = 
     if beta_t is not None:
         y += beta_t.data.reshape(kept)
     parents = tuple(t for t in (x, gamma_t, beta_t) if t is not None)
+    need_x = x.requires_grad  # as recorded now (a tape's watch ends with its block)
 
     def vjp(g):
         dbeta = g.sum(axis=axes, keepdims=True)
         dgamma = (g * xhat).sum(axis=axes, keepdims=True)
         grads = []
-        if x.requires_grad:
+        if need_x:
             scale = inv_std if gamma_t is None else inv_std * gamma_t.data.reshape(kept)
             dx = xhat * (dgamma / count)
             dx += dbeta / count
