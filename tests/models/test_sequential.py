@@ -155,6 +155,16 @@ def test_unknown_names_fail_at_compile():
         model.compile(optimizer="sgd", loss="mse", metrics=["acuracy"])
 
 
+def test_metrics_given_positionally_as_loss_weights_fail_at_compile():
+    # Keras 2 took compile(optimizer, loss, metrics); in Keras 3 the third argument is loss_weights.
+    model = _model()
+    with pytest.raises(TypeError, match=r"`loss_weights`.*\['accuracy'\].*metrics=\['accuracy'\]"):
+        model.compile("rmsprop", "categorical_crossentropy", ["accuracy"])
+    with pytest.raises(TypeError, match="loss_weights"):
+        model.compile("rmsprop", "mse", loss_weights={"out": "heavy"})
+    model.compile("rmsprop", "mse", [0.5])
+
+
 def test_same_seed_same_weights():
     x, y, _ = _toy_data()
 

@@ -45,31 +45,36 @@ def load_data(path: str | os.PathLike = DEFAULT_FILE_NAME) -> tuple[tuple[Any, A
 
 
 def _read_archive(path: str) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    # The file is opened here, not by numpy.load, so that it is closed even when the archive is
+    # unreadable (numpy.load leaves its own handle open when the zip directory is corrupt).
     try:
-        loaded = xp.load(path, allow_pickle=False)
+        handle = open(path, "rb")
     except FileNotFoundError:
         raise FileNotFoundError(f"mnist.load_data: no such file: {path}.") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
-        raise ValueError(
-            f"mnist.load_data: cannot read {path} as an .npz archive ({error}). The file is "
-            "corrupt or not in NumPy's .npz format; pass the path of a Keras-format mnist.npz."
-        ) from error
-    if not hasattr(loaded, "files"):
-        raise ValueError(
-            f"mnist.load_data: {path} holds a single array, not an .npz archive with the keys "
-            f"{list(_KEYS)}."
-        )
-    with loaded as archive:
-        missing = [key for key in _KEYS if key not in archive.files]
-        if missing:
-            raise ValueError(
-                f"mnist.load_data: {path} lacks the arrays {missing}; found {sorted(archive.files)}. "
-                f"A Keras-format mnist.npz has the keys {list(_KEYS)}."
-            )
+    with handle:
         try:
-            x_train, y_train, x_test, y_test = (archive[key] for key in _KEYS)
+            loaded = xp.load(handle, allow_pickle=False)
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
             raise ValueError(
-                f"mnist.load_data: {path} is corrupt: reading its arrays failed ({error})."
+                f"mnist.load_data: cannot read {path} as an .npz archive ({error}). The file is "
+                "corrupt or not in NumPy's .npz format; pass the path of a Keras-format mnist.npz."
             ) from error
+        if not hasattr(loaded, "files"):
+            raise ValueError(
+                f"mnist.load_data: {path} holds a single array, not an .npz archive with the keys "
+                f"{list(_KEYS)}."
+            )
+        with loaded as archive:
+            missing = [key for key in _KEYS if key not in archive.files]
+            if missing:
+                raise ValueError(
+                    f"mnist.load_data: {path} lacks the arrays {missing}; found {sorted(archive.files)}. "
+                    f"A Keras-format mnist.npz has the keys {list(_KEYS)}."
+                )
+            try:
+                x_train, y_train, x_test, y_test = (archive[key] for key in _KEYS)
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+                raise ValueError(
+                    f"mnist.load_data: {path} is corrupt: reading its arrays failed ({error})."
+                ) from error
     return (x_train, y_train), (x_test, y_test)

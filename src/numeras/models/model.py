@@ -75,6 +75,7 @@ class Model(Layer):
         for spec in flatten(loss):
             if isinstance(spec, str) and spec.lower() not in losses.SHAPE_DEPENDENT_NAMES:
                 losses.get(spec)  # an unknown name fails now, not at the first step
+        _check_loss_weights(loss_weights)
         metrics = _standardize_metrics_argument(metrics, "metrics")
         weighted_metrics = _standardize_metrics_argument(weighted_metrics, "weighted_metrics")
         for spec in flatten(metrics) + flatten(weighted_metrics):
@@ -746,6 +747,35 @@ def _standardize_metrics_argument(metrics: Any, argument: str) -> Any:
         f"compile: `{argument}` must be a list such as ['accuracy'] (or a dict keyed by output "
         f"name), received {type(metrics).__name__}."
     )
+
+
+def _check_loss_weights(loss_weights: Any) -> None:
+    """``loss_weights`` must hold numbers (one, a list, or a dict by output name). Names of
+    metrics there come from Keras 2's positional order, ``compile(optimizer, loss, metrics)``."""
+    if loss_weights is None:
+        return
+    values = list(loss_weights.values()) if isinstance(loss_weights, Mapping) else flatten(loss_weights)
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) and not _is_number(value):
+            hint = ""
+            if isinstance(value, str) or callable(value):
+                hint = (
+                    " It looks like metrics: the third positional argument of compile() is "
+                    "`loss_weights` (Keras 3), so pass metrics by keyword, e.g. "
+                    "compile(optimizer, loss, metrics=['accuracy'])."
+                )
+            raise TypeError(
+                f"compile: `loss_weights` must be a number, a list of numbers or a dict of numbers "
+                f"by output name, received {loss_weights!r}.{hint}"
+            )
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, str)
 
 
 _TAKES_TRAINING: dict[type, bool] = {}
