@@ -87,6 +87,7 @@ CONV_CASES = [
     (2, (8, 7), 6, 4, (3, 3), (2, 2), "same", (1, 1)),
     (2, (5, 5), 4, 6, (1, 1), (1, 1), "valid", (1, 1)),
     (3, (4, 5, 4), 2, 3, (2, 3, 2), (1, 2, 1), "same", (1, 1, 1)),
+    (2, (6, 6), 1, 12, (3, 3), (1, 1), "valid", (1, 1)),  # a first layer: fewer columns than filters
 ]
 
 
@@ -123,7 +124,7 @@ def test_conv_gradients_match_finite_differences(case):
     assert gradcheck(lambda a, b: ops.conv(a, b, strides=s, padding=p, dilation_rate=d), [x, w])
 
 
-@pytest.mark.parametrize("case", [CONV_CASES[i] for i in (1, 4, 7, 8)], ids=_case_id)
+@pytest.mark.parametrize("case", [CONV_CASES[i] for i in (1, 4, 7, 8, 11)], ids=_case_id)
 def test_columns_built_a_few_samples_at_a_time_give_the_same_values_and_gradients(case, monkeypatch):
     from numeras.autodiff.ops import convolution
 
@@ -137,8 +138,9 @@ def test_columns_built_a_few_samples_at_a_time_give_the_same_values_and_gradient
         return conv_bias_activation(a, kernel, bias, strides=s, padding=p, dilation_rate=d, activation="relu")
 
     whole = fused(x, w, b).numpy()
-    # Columns of two samples (then one) per chunk: 5 samples take 3 chunks, the last one short.
-    bytes_per_sample = int(np.prod(whole.shape[1:-1])) * (int(np.prod(k)) * c + 1) * 8
+    # Two samples (then one) per chunk: 5 samples take 3 chunks, the last one short. A chunk's
+    # size is the larger of its columns and its output block.
+    bytes_per_sample = int(np.prod(whole.shape[1:-1])) * max(int(np.prod(k)) * c + 1, f) * 8
     monkeypatch.setattr(convolution, "CHUNK_BYTES", 2 * bytes_per_sample)
     np.testing.assert_allclose(fused(x, w, b).numpy(), whole, rtol=1e-12, atol=1e-12)
     assert gradcheck(fused, [x, w, b])

@@ -296,10 +296,11 @@ def _columns(x_pad, geometry: _Geometry, extra_columns: int = 0, out=None):
 
 
 CHUNK_BYTES = 2 << 20
-"""Largest im2col matrix built at once. A bigger one (a batch of 64 MNIST feature maps makes 9 MB)
-is built and multiplied a few samples at a time, in a reused buffer that stays in cache between
-the copy and the product, and rebuilt during the backward pass instead of being kept: a step of
-listing 5.1 took 5-10% less CPU time, and the step's largest buffer is gone."""
+"""Largest im2col matrix (or block of output) handled at once. A bigger one (a batch of 64 MNIST
+feature maps makes 9 MB of columns) is built and multiplied a few samples at a time, in a reused
+buffer that stays in cache between the copy and the product, and rebuilt during the backward
+pass instead of being kept: a step of listing 5.1 took 5-10% less CPU time, and the step's
+largest buffer is gone."""
 
 _SCRATCH: dict = {}
 
@@ -340,7 +341,10 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
     w_mat = w.reshape(k_total, filters)
     if has_bias:
         w_mat = xp.concatenate([w_mat, bias.data.reshape(1, filters)])
-    chunk = max(1, CHUNK_BYTES // (rows * width * a.itemsize))
+    # The larger of a chunk's columns and its output block stays within CHUNK_BYTES, so that relu
+    # and its gradient run on a block the product has just written (a first layer's 32 filters
+    # of 3x3x1 windows: 2.2x faster than one pass over the whole output).
+    chunk = max(1, CHUNK_BYTES // (rows * max(width, filters) * a.itemsize))
     starts = range(0, batch, chunk)
 
     def columns(start, buffer=None):
@@ -401,7 +405,12 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
                 g_block = masked
             if need_w:
                 cols = saved_cols if single else columns(start, scratch_for(start))
-                d_ext += cols.T @ g_block
+                if width < filters:
+                    # Few columns (a first layer's 3x3x1 windows): OpenBLAS is ~30% faster on the
+                    # product with the long axis inner, g^T @ cols, than on cols^T @ g.
+                    d_ext += (g_block.T @ cols).T
+                else:
+                    d_ext += cols.T @ g_block
             elif need_b:
                 db += xp.ones(g_block.shape[0], dtype=g.dtype) @ g_block
             if need_x and compiled_col2im:
