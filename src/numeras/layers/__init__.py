@@ -267,3 +267,8 @@ __all__ += [
     "ZeroPadding2D",
     "ZeroPadding3D",
 ]
+
+from numeras.layers.operators import TensorOperator  # noqa: E402
+
+_REGISTRY[TensorOperator.__name__] = TensorOperator
+__all__ += ["TensorOperator"]

@@ -88,17 +88,69 @@ class SymbolicTensor:
     def __repr__(self) -> str:
         return f"<SymbolicTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
-    def _no_arithmetic(self, *_: Any) -> Any:
+    # Python operators record a TensorOperator layer (numeras.layers.operators), as Keras 3
+    # records an operation: the result is another symbolic tensor of the model's graph.
+    __array_ufunc__ = None  # NumPy scalars on the left (np.float32(2) * x) defer to __rmul__
+
+    def __add__(self, other: Any) -> Any:
+        return _operators().apply_binary("add", self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return _operators().apply_binary("add", self, other, reflected=True)
+
+    def __sub__(self, other: Any) -> Any:
+        return _operators().apply_binary("subtract", self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return _operators().apply_binary("subtract", self, other, reflected=True)
+
+    def __mul__(self, other: Any) -> Any:
+        return _operators().apply_binary("multiply", self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return _operators().apply_binary("multiply", self, other, reflected=True)
+
+    def __truediv__(self, other: Any) -> Any:
+        return _operators().apply_binary("divide", self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return _operators().apply_binary("divide", self, other, reflected=True)
+
+    def __pow__(self, other: Any) -> Any:
+        return _operators().apply_binary("power", self, other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return _operators().apply_binary("power", self, other, reflected=True)
+
+    def __matmul__(self, other: Any) -> Any:
+        return _operators().apply_binary("matmul", self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return _operators().apply_binary("matmul", self, other, reflected=True)
+
+    def __neg__(self) -> Any:
+        return _operators().apply_unary("negative", self)
+
+    def __pos__(self) -> Any:
+        return self
+
+    def __abs__(self) -> Any:
+        return _operators().apply_unary("absolute", self)
+
+    def __getitem__(self, key: Any) -> Any:
+        return _operators().apply_getitem(self, key)
+
+    def __array__(self, *_: Any, **__: Any) -> Any:
         raise TypeError(
-            "Symbolic tensors (from keras.Input and layers called on it) have no values, so "
-            "numeras cannot apply Python operators or numeras.ops to them. Use a layer instead: "
-            "layers.Add()([a, b]) (also Subtract, Multiply, Concatenate, ...) or "
-            "layers.Lambda(lambda t: ...)(x) for any other function."
+            "A symbolic tensor (from keras.Input and layers called on it) has no values yet, so it "
+            "cannot become a NumPy array. Build the model, then call it (or model.predict) on data."
         )
 
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _no_arithmetic
-    __truediv__ = __rtruediv__ = __matmul__ = __rmatmul__ = __pow__ = __neg__ = _no_arithmetic
-    __getitem__ = _no_arithmetic
+
+def _operators() -> Any:
+    from numeras.layers import operators
+
+    return operators
 
 
 KerasTensor = SymbolicTensor
