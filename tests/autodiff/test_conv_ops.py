@@ -87,7 +87,8 @@ CONV_CASES = [
     (2, (8, 7), 6, 4, (3, 3), (2, 2), "same", (1, 1)),
     (2, (5, 5), 4, 6, (1, 1), (1, 1), "valid", (1, 1)),
     (3, (4, 5, 4), 2, 3, (2, 3, 2), (1, 2, 1), "same", (1, 1, 1)),
-    (2, (6, 6), 1, 12, (3, 3), (1, 1), "valid", (1, 1)),  # a first layer: fewer columns than filters
+    # A first layer: fewer columns than filters; chunked below, its columns fit whole and are kept.
+    (2, (6, 6), 1, 32, (3, 3), (1, 1), "valid", (1, 1)),
 ]
 
 

@@ -346,22 +346,27 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
     # of 3x3x1 windows: 2.2x faster than one pass over the whole output).
     chunk = max(1, CHUNK_BYTES // (rows * max(width, filters) * a.itemsize))
     starts = range(0, batch, chunk)
+    # Columns that fit in CHUNK_BYTES whole are built once and kept for the backward pass, even
+    # when the output is handled in chunks.
+    keep_columns = m * width * a.itemsize <= CHUNK_BYTES
 
-    def columns(start, buffer=None):
-        cols = _columns(x_pad[start : start + chunk], geometry, int(has_bias), out=buffer)
+    def columns(start, stop, buffer=None):
+        cols = _columns(x_pad[start:stop], geometry, int(has_bias), out=buffer)
         if has_bias:
             cols[:, k_total] = 1
         return cols
 
-    def scratch_for(start):
-        return _scratch((min(chunk, batch - start) * rows, width), a.dtype)
+    def columns_for(start):
+        stop = min(start + chunk, batch)
+        if keep_columns:
+            return all_columns[start * rows : stop * rows]
+        return columns(start, stop, _scratch(((stop - start) * rows, width), a.dtype))
 
     accelerated = _accelerated.supports(a.dtype)
     out = xp.empty((m, filters), dtype=a.dtype)
-    single = chunk >= batch
-    saved_cols = None
+    all_columns = columns(0, batch) if keep_columns else None
     for start in starts:
-        cols = columns(start) if single else columns(start, scratch_for(start))
+        cols = columns_for(start)
         block = out[start * rows : (start + chunk) * rows]
         xp.matmul(cols, w_mat, out=block)
         if relu:
@@ -369,12 +374,10 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
                 _accelerated.kernels()["relu_inplace"](block.reshape(-1))
             else:
                 xp.maximum(block, zeros_like_cached(block), out=block)
-        if single:
-            saved_cols = cols
     need_x, need_w = x.requires_grad, kernel.requires_grad
     need_b = has_bias and bias.requires_grad
     if not need_w:
-        saved_cols = None
+        all_columns = None
 
     def vjp(g):
         g = g.reshape(m, filters)
@@ -404,7 +407,7 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
                     xp.multiply(g_block, out_block > 0, out=masked)
                 g_block = masked
             if need_w:
-                cols = saved_cols if single else columns(start, scratch_for(start))
+                cols = columns_for(start)
                 if width < filters:
                     # Few columns (a first layer's 3x3x1 windows): OpenBLAS is ~30% faster on the
                     # product with the long axis inner, g^T @ cols, than on cols^T @ g.
