@@ -80,7 +80,7 @@ WORKLOADS: dict[str, dict[str, Any]] = {
         "optimizer": "rmsprop",
         "batch_size": 64,
         "title": "MNIST convnet (listing 5.1: conv 32-64-64, max pooling, dense 64-10), RMSprop, batch 64",
-        "frameworks": ("numeras", "keras-jax", "keras-tensorflow", "keras-torch", "torch"),
+        "frameworks": ("numeras", "keras-jax", "keras-tensorflow", "keras-torch", "torch", "blas"),
     },
 }
 IMAGE_SHAPE = (28, 28, 1)
@@ -474,12 +474,31 @@ def run_numpy(workload: dict[str, Any], data: tuple, epochs: int, seed: int) -> 
 
 
 def matmul_shapes(workload: dict[str, Any], n: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """The (left, right) operand shapes of every matmul in one training step on a batch of n."""
-    sizes = (INPUT_DIM, *workload["hidden"], NUM_CLASSES)
+    """The (left, right) operand shapes of every matmul in one training step on a batch of n.
+
+    A convnet's convolutions count as im2col products (numeras's way): rows = n * output
+    positions, columns = 3 * 3 * channels + 1 (the bias), one product each for the output, the
+    kernel's gradient and (after the first layer) the input's gradient."""
+    shapes = []
+    fan_in = INPUT_DIM
+    if workload.get("convnet"):
+        height, width, channels = IMAGE_SHAPE
+        for index, (filters, pooled) in enumerate(workload["conv"]):
+            height, width = height - 2, width - 2
+            rows, columns = n * height * width, 9 * channels + 1
+            shapes += [((rows, columns), (columns, filters)), ((columns, rows), (rows, filters))]
+            if index:
+                shapes.append(((rows, filters), (filters, columns - 1)))
+            channels = filters
+            if pooled:
+                height, width = height // 2, width // 2
+        fan_in = height * width * channels
+    sizes = (fan_in, *workload["hidden"], NUM_CLASSES)
     pairs = list(zip(sizes[:-1], sizes[1:]))
-    shapes = [((n, fan_in), (fan_in, fan_out)) for fan_in, fan_out in pairs]  # forward
+    shapes += [((n, fan_in), (fan_in, fan_out)) for fan_in, fan_out in pairs]  # forward
     shapes += [((fan_in, n), (n, fan_out)) for fan_in, fan_out in pairs]  # weight gradients
-    shapes += [((n, fan_out), (fan_out, fan_in)) for fan_in, fan_out in pairs[1:]]  # input gradients
+    input_gradients = pairs if workload.get("convnet") else pairs[1:]
+    shapes += [((n, fan_out), (fan_out, fan_in)) for fan_in, fan_out in input_gradients]
     return shapes
 
 
