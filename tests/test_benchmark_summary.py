@@ -31,3 +31,19 @@ def test_summary_pools_steady_epochs_across_rounds(capsys):
     out = capsys.readouterr().out
     # numeras / peer: 6.45 / 7.1, 6.45 / 6.1, 6.4 / 5.5
     assert "0.91    1.06    1.16" in out
+
+
+def test_convnet_products_are_numeras_im2col_shapes():
+    bench = _load()
+    shapes = bench.matmul_shapes(bench.WORKLOADS["convnet"], 64)
+    # conv1: forward and kernel gradient only (its input needs no gradient)
+    assert shapes[:2] == [((43264, 10), (10, 32)), ((10, 43264), (43264, 32))]
+    # conv2 on 13x13x32: forward, kernel gradient, input gradient
+    assert shapes[2:5] == [((7744, 289), (289, 64)), ((289, 7744), (7744, 64)), ((7744, 64), (64, 288))]
+    # dense 576 -> 64 -> 10: forward, weight gradients, input gradients (both, down to conv3)
+    assert shapes[-6:] == [
+        ((64, 576), (576, 64)), ((64, 64), (64, 10)),
+        ((576, 64), (64, 64)), ((64, 64), (64, 10)),
+        ((64, 64), (64, 576)), ((64, 10), (10, 64)),
+    ]
+    assert len(shapes) == 2 + 3 + 3 + 6
