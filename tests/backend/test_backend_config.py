@@ -107,3 +107,19 @@ def test_set_random_seed_rejects_non_integers(seed):
 def test_set_random_seed_accepts_numpy_and_large_integers():
     backend.set_random_seed(np.int64(7))
     backend.set_random_seed(2**40)
+
+
+def test_bernoulli_keep_has_the_asked_probability_and_is_seeded():
+    import numpy as np
+
+    from numeras import backend
+
+    keep = backend.bernoulli_keep(backend.make_generator(7), (400, 500), 0.2)
+    assert keep.shape == (400, 500) and keep.dtype == bool
+    # 200,000 draws: the kept fraction is within 5 standard deviations (0.0045) of 0.8.
+    assert abs(keep.mean() - 0.8) < 0.0045
+    again = backend.bernoulli_keep(backend.make_generator(7), (400, 500), 0.2)
+    np.testing.assert_array_equal(keep, again)
+    assert backend.bernoulli_keep(backend.make_generator(1), (3, 5), 0.0).all()
+    odd = backend.bernoulli_keep(backend.make_generator(2), (7,), 0.5)  # an odd count of 32-bit draws
+    assert odd.shape == (7,)

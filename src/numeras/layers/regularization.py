@@ -34,8 +34,7 @@ class Dropout(Layer):
         if self.noise_shape is not None:
             shape = tuple(n if n is not None else s for n, s in zip(self.noise_shape, inputs.shape))
         dtype = inputs.data.dtype
-        draw = generator.random(shape, dtype=dtype if dtype.name in ("float32", "float64") else xp.float32)
-        keep = draw >= self.rate
+        keep = backend.bernoulli_keep(generator, shape, self.rate)
         scale = xp.asarray(1.0 / (1.0 - self.rate), dtype=dtype)
         mask = xp.multiply(keep, scale, dtype=dtype)
         return multiply(inputs, constant(mask))
