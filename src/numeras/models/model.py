@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import inspect
 import math
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from numeras import backend
 from numeras.autodiff import GradientTape, Tensor, no_grad
 from numeras.backend import xp
+from numeras.backend.blas_threads import ThreadTuner
 from numeras.layers.layer import Layer
 from numeras.layers.nested import flatten, is_nested, map_structure, pack_sequence_as
 from numeras.models import data as data_utils
@@ -410,32 +412,46 @@ class Model(Layer):
         # A callback (BackupAndRestore) may resume an interrupted run at a later epoch.
         initial_epoch = self._initial_epoch or initial_epoch
         epoch_logs: dict = {}
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callback_list.on_epoch_begin(epoch)
-            logs: dict = {}
-            for step, index in enumerate(data_utils.batch_indices(n, batch_size, shuffle, steps)):
-                callback_list.on_train_batch_begin(step)
-                batch = pack_x_y_sample_weight(
-                    gather_x.gather(index),
-                    None if gather_y is None else gather_y.gather(index),
-                    None if gather_w is None else gather_w.gather(index),
-                )
-                logs = self.train_step(batch)
-                callback_list.on_train_batch_end(step, logs)
+        # Picks the BLAS thread count by timing a few steps each epoch (backend/blas_threads.py).
+        tuner = ThreadTuner.create()
+        self._blas_thread_tuner = tuner
+        try:
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callback_list.on_epoch_begin(epoch)
+                if tuner is not None:
+                    tuner.begin_epoch(steps)
+                logs: dict = {}
+                for step, index in enumerate(data_utils.batch_indices(n, batch_size, shuffle, steps)):
+                    callback_list.on_train_batch_begin(step)
+                    batch = pack_x_y_sample_weight(
+                        gather_x.gather(index),
+                        None if gather_y is None else gather_y.gather(index),
+                        None if gather_w is None else gather_w.gather(index),
+                    )
+                    if tuner is not None and tuner.probing(step):
+                        started = time.perf_counter()
+                        logs = self.train_step(batch)
+                        tuner.record(step, time.perf_counter() - started)
+                    else:
+                        logs = self.train_step(batch)
+                    callback_list.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                epoch_logs = self._get_metrics_result_or_logs(logs)
+                if validation_data is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self.evaluate(
+                        validation_data[0], validation_data[1], sample_weight=validation_data[2],
+                        batch_size=validation_batch_size or batch_size, verbose=0,
+                        steps=validation_steps, return_dict=True, _callbacks=callback_list,
+                    )
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                callback_list.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-            epoch_logs = self._get_metrics_result_or_logs(logs)
-            if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self.evaluate(
-                    validation_data[0], validation_data[1], sample_weight=validation_data[2],
-                    batch_size=validation_batch_size or batch_size, verbose=0,
-                    steps=validation_steps, return_dict=True, _callbacks=callback_list,
-                )
-                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
-            callback_list.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
+        finally:
+            if tuner is not None:
+                tuner.finish()
         callback_list.on_train_end(epoch_logs)
         return self.history
 
