@@ -90,8 +90,9 @@ def bernoulli_keep(generator: numpy.random.Generator, shape: tuple, drop_rate: f
     """A boolean array of ``shape``, each entry True with probability ``1 - drop_rate``.
 
     Compares raw 32-bit draws of the generator's bit stream with ``drop_rate * 2**32`` (exact to
-    2**-32, finer than a float32 uniform's 2**-24): 7x faster than ``generator.random`` for a
-    dropout mask, which converts every draw to a float first. Deterministic for a seeded generator.
+    2**-32, finer than a float32 uniform's 2**-24), with no conversion of each draw to a float:
+    1.6-1.8x faster than ``generator.random(shape, float32) >= drop_rate`` for a 256x1024 mask.
+    Deterministic for a seeded generator.
     """
     count = 1
     for size in shape:

@@ -438,8 +438,8 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
             if need_w:
                 cols = columns_for(start)
                 if width < filters and not transposed:
-                    # Few columns: OpenBLAS is ~30% faster on the product with the long axis
-                    # inner, g^T @ cols, than on cols^T @ g (with cols^T contiguous it is fast).
+                    # Few columns, laid out (M, K): OpenBLAS is ~30% faster on g^T @ cols than on
+                    # cols^T @ g. (Laid out (K, M), cols^T is contiguous and cols^T @ g is fastest.)
                     d_ext += (g_block.T @ cols).T
                 else:
                     d_ext += cols.T @ g_block
