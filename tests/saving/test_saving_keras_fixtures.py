@@ -132,6 +132,19 @@ def test_functional_model_predicts_as_keras():
     _close(model.predict(E["functional_x"], verbose=0), E["functional_y"])
 
 
+def test_keras_operations_load_as_tensor_operators():
+    # Keras saves x + y, 2 - x, x[:, :1], x @ y, abs(x) ... as operations of keras.src.ops.numpy.
+    model = models.load_model(fixture("operators.keras"))
+    kinds = {type(layer).__name__ for layer in model.layers}
+    assert kinds == {"InputLayer", "Dense", "TensorOperator"}
+    operators = sorted(layer.operator for layer in model.layers if type(layer).__name__ == "TensorOperator")
+    assert operators == sorted(
+        ["add", "multiply", "getitem", "subtract", "add", "negative", "absolute", "divide", "subtract",
+         "getitem", "power", "add", "getitem", "matmul", "add"]
+    )
+    _close(model.predict(E["operators_x"], verbose=0), E["operators_y"])
+
+
 def test_keras3_legacy_h5_model_loads():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -136,6 +136,16 @@ def keras_results(tmp_path_factory):
     ours["batchnorm"] = batchnorm.predict(bn_x, verbose=0)
     jobs.append({"kind": "model", "path": path("batchnorm.keras"), "x": "bn_x"})
 
+    grid = layers.Input((3, 4), name="grid")
+    hidden = layers.Dense(4, name="hidden")(grid)
+    mixed = (hidden + grid) * 0.5 - grid[:, :1] + 2 - abs(-grid) / 4
+    operators_model = models.Model(grid, mixed + grid[..., -1:] ** 2 + grid @ grid[:, 0, :, None])
+    operators_x = np.random.default_rng(6).random((3, 3, 4), dtype=np.float32)
+    inputs["operators_x"] = operators_x
+    operators_model.save(path("operators.keras"))
+    ours["operators"] = operators_model.predict(operators_x, verbose=0)
+    jobs.append({"kind": "model", "path": path("operators.keras"), "x": "operators_x"})
+
     np.savez(path("inputs.npz"), **inputs)
     spec = {"inputs": path("inputs.npz"), "output": path("out.npz"), "jobs": jobs}
     with open(path("spec.json"), "w") as handle:
@@ -208,6 +218,12 @@ def test_keras_loads_batchnorm_model_trained_with_adam(keras_results):
     assert "error" not in summary[6], summary[6].get("error")
     assert summary[6]["layers"] == ["Dense", "BatchNormalization", "Dense"]
     _close(arrays["6_pred"], ours["batchnorm"])
+
+
+def test_keras_loads_python_operators_as_its_operations(keras_results):
+    summary, arrays, ours = keras_results
+    assert "error" not in summary[7], summary[7].get("error")
+    _close(arrays["7_pred"], ours["operators"])
 
 
 def test_every_other_job_loaded_in_keras(keras_results):

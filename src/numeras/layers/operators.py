@@ -6,9 +6,9 @@ operator's name plus the number operand or the index, so a model that uses opera
 loads and prints in ``summary()`` like one made of layers only. Operands are symbolic tensors or
 Python numbers; arrays are refused (a constant array belongs in a layer's weight).
 
-Keras saves such a model with its own operation classes, which numeras does not read, and Keras
-does not know ``TensorOperator``: a ``.keras`` file with operators moves between the two only
-after the operators are replaced by layers (``layers.Add``, ``layers.Rescaling``, ...).
+In a saved functional model, each one is written as Keras 3 writes the operation
+(``{"module": "keras.src.ops.numpy", "class_name": "Add", ...}`` with the number or the index among
+the node's arguments), so ``.keras`` files with operators move between Keras and numeras.
 """
 
 from __future__ import annotations
@@ -30,6 +30,19 @@ _BINARY = {
 }
 _UNARY = {"negative": ops.negative, "absolute": ops.absolute}
 _SYMBOLS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "power": "**", "matmul": "@"}
+KERAS_CLASSES = {
+    "add": "Add",
+    "subtract": "Subtract",
+    "multiply": "Multiply",
+    "divide": "TrueDivide",
+    "power": "Power",
+    "matmul": "Matmul",
+    "negative": "Negative",
+    "absolute": "Absolute",
+    "getitem": "GetItem",
+}
+"""numeras's operator names and the classes Keras 3 records for them (module keras.src.ops.numpy)."""
+KERAS_MODULE = "keras.src.ops.numpy"
 
 
 def broadcast_shapes(first: tuple, second: tuple, owner: str = "") -> tuple:
@@ -75,20 +88,23 @@ def _matmul_shape(first: tuple, second: tuple) -> tuple:
     return out
 
 
-# -- indices, as JSON-friendly values ---------------------------------------------------------
+# -- indices, in Keras's JSON form ----------------------------------------------------------
 def encode_key(key: Any) -> list:
-    """``x[key]``'s index as a list of ints, ``None`` (a new axis), ``"..."`` and
-    ``{"slice": [start, stop, step]}``; anything else (arrays, tensors, booleans) is refused."""
+    """``x[key]``'s index as Keras 3 saves it: a list of ints, ``None`` (a new axis),
+    ``{"class_name": "__ellipsis__"}`` and ``{"class_name": "__slice__", "config": {start, stop,
+    step}}``; anything else (arrays, tensors, booleans) is refused."""
     entries = key if isinstance(key, tuple) else (key,)
     encoded: list[Any] = []
     for entry in entries:
-        if entry is None or entry is Ellipsis:
-            encoded.append(None if entry is None else "...")
+        if entry is None:
+            encoded.append(None)
+        elif entry is Ellipsis:
+            encoded.append({"class_name": "__ellipsis__", "config": {}})
         elif isinstance(entry, slice):
-            parts = [entry.start, entry.stop, entry.step]
-            if not all(p is None or _is_int(p) for p in parts):
+            parts = {"start": entry.start, "stop": entry.stop, "step": entry.step}
+            if not all(p is None or _is_int(p) for p in parts.values()):
                 raise TypeError(f"Slicing a symbolic tensor: slice bounds must be ints or None, received {entry!r}.")
-            encoded.append({"slice": [None if p is None else int(p) for p in parts]})
+            encoded.append({"class_name": "__slice__", "config": {k: None if p is None else int(p) for k, p in parts.items()}})
         elif _is_int(entry):
             encoded.append(int(entry))
         else:
@@ -100,16 +116,25 @@ def encode_key(key: Any) -> list:
     return encoded
 
 
-def decode_key(encoded: list) -> tuple:
-    entries: list[Any] = []
-    for entry in encoded:
-        if entry == "...":
-            entries.append(Ellipsis)
-        elif isinstance(entry, dict):
-            entries.append(slice(*entry["slice"]))
+def decode_key(encoded: Any) -> tuple:
+    """The index :func:`encode_key` encoded (a single entry, as Keras writes ``x[0]``, too)."""
+    entries = encoded if isinstance(encoded, (list, tuple)) else [encoded]
+    decoded: list[Any] = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            kind = entry.get("class_name")
+            if kind == "__ellipsis__":
+                decoded.append(Ellipsis)
+            elif kind == "__slice__":
+                config = entry.get("config", {})
+                decoded.append(slice(config.get("start"), config.get("stop"), config.get("step")))
+            else:
+                raise ValueError(f"An index entry of unknown kind {kind!r}: {entry!r}.")
+        elif entry is None or entry is Ellipsis or isinstance(entry, slice) or _is_int(entry):
+            decoded.append(entry)  # (a config revived by the loader already holds slices)
         else:
-            entries.append(entry)
-    return tuple(entries)
+            raise ValueError(f"An index entry must be an int, None, a slice or ..., received {entry!r}.")
+    return tuple(decoded)
 
 
 def _is_int(value: Any) -> bool:
@@ -143,7 +168,7 @@ class TensorOperator(Layer):
         if operand is not None and not _is_number(operand):
             raise TypeError(f"TensorOperator: `operand` must be a number, received {type(operand).__name__}.")
         if kwargs.get("name") is None:
-            kwargs["name"] = naming.uniquify(operator)
+            kwargs["name"] = naming.auto_name(KERAS_CLASSES[operator])  # add, true_divide, get_item
         super().__init__(**kwargs)
         self.operator = operator
         self.operand = None if operand is None else (int(operand) if _is_int(operand) else float(operand))
@@ -245,3 +270,42 @@ def apply_unary(operator: str, tensor: Any) -> Any:
 
 def apply_getitem(tensor: Any, key: Any) -> Any:
     return TensorOperator("getitem", key=encode_key(key))(tensor)
+
+
+# -- saving in Keras's form --------------------------------------------------------------------
+def keras_node_arguments(layer: TensorOperator, inputs: Any) -> list:
+    """The positional arguments Keras 3 records for the operation: the tensors and the number
+    (in operand order) or the tensor and the index."""
+    if layer.operator == "getitem":
+        return [inputs, list(layer.key)]
+    if layer.operator in _UNARY or layer._two_inputs():
+        return list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    return [layer.operand, inputs] if layer.operand_first else [inputs, layer.operand]
+
+
+def from_keras_node(class_name: str, name: str, arguments: list, is_tensor: Any) -> tuple[TensorOperator, Any]:
+    """The TensorOperator for a Keras operation ``class_name`` called with ``arguments`` (revived
+    tensors and constants; ``is_tensor`` tells them apart), and the inputs to call it on."""
+    operators = {keras_name: ours for ours, keras_name in KERAS_CLASSES.items()}
+    if class_name not in operators:
+        raise ValueError(
+            f"Loading operation '{name}': numeras does not know the Keras operation {class_name!r} "
+            f"({KERAS_MODULE}); it reads {sorted(operators)}. Replace it with a layer in Keras "
+            "(e.g. layers.Lambda) before saving."
+        )
+    operator = operators[class_name]
+    if operator == "getitem":
+        return TensorOperator("getitem", key=encode_key(decode_key(arguments[1])), name=name), arguments[0]
+    tensors = [a for a in arguments if is_tensor(a)]
+    constants = [a for a in arguments if not is_tensor(a)]
+    if operator in _UNARY:
+        return TensorOperator(operator, name=name), tensors[0]
+    if len(tensors) == 2:
+        return TensorOperator(operator, name=name), tensors
+    if len(tensors) != 1 or len(constants) != 1 or not _is_number(constants[0]):
+        raise ValueError(
+            f"Loading operation '{name}' ({class_name}): numeras reads it with two tensors, or one "
+            f"tensor and a number; received the arguments {arguments!r}."
+        )
+    first = not is_tensor(arguments[0])
+    return TensorOperator(operator, operand=constants[0], operand_first=first, name=name), tensors[0]

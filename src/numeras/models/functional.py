@@ -32,6 +32,13 @@ from numeras.backend import xp
 from numeras.layers.input_layer import InputLayer, Node, SymbolicTensor
 from numeras.layers.layer import Layer
 from numeras.layers.nested import flatten, map_structure, pack_sequence_as, unpack_singleton
+from numeras.layers.operators import (
+    KERAS_CLASSES,
+    KERAS_MODULE,
+    TensorOperator,
+    from_keras_node,
+    keras_node_arguments,
+)
 from numeras.models.model import Model
 from numeras.ops import cast, expand_dims, squeeze
 
@@ -361,6 +368,8 @@ class Functional(Model):
                 return [convert(item) for item in value]
             return value
 
+        if isinstance(node.layer, TensorOperator):
+            return {"args": convert(keras_node_arguments(node.layer, node.inputs)), "kwargs": {}}
         return {"args": convert([node.inputs, *node.args]), "kwargs": convert(node.kwargs)}
 
     @classmethod
@@ -532,6 +541,14 @@ def _check_input_shape(model_name: str, ref: SymbolicTensor, shape: tuple, metho
 def _serialize_layer(layer: Layer) -> dict:
     from numeras import layers as layers_module
 
+    if isinstance(layer, TensorOperator):
+        # Saved as Keras 3 saves the operation, so that Keras reads the file (and numeras, Keras's).
+        return {
+            "module": KERAS_MODULE,
+            "class_name": KERAS_CLASSES[layer.operator],
+            "config": {"name": layer.name},
+            "registered_name": None,
+        }
     layer_config = layers_module.serialize(layer)
     # Keras files name nested models by their own modules.
     if isinstance(layer, Functional) and type(layer).__name__ == "Functional":
@@ -540,6 +557,14 @@ def _serialize_layer(layer: Layer) -> dict:
     elif type(layer).__name__ == "Sequential":
         layer_config["module"] = "keras"
     return layer_config
+
+
+class _PendingOperation:
+    """Stands for a Keras operation in a config until its node is replayed (then a TensorOperator)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._inbound: list = []
 
 
 class _NodeNotReady(Exception):
@@ -559,7 +584,15 @@ def functional_from_config(cls: type, config: dict, custom_objects: dict | None 
             )
     created: dict[str, Layer] = {}
     pending: dict[str, list] = {}
+    operations: dict[str, str] = {}  # Keras operations (x + y, x[:, 0]): name -> class name
     for layer_data in config["layers"]:
+        if layer_data.get("module") == KERAS_MODULE:
+            # Its number or index is among the node's arguments: built when the node is replayed.
+            name = layer_data.get("name") or layer_data.get("config", {}).get("name")
+            operations[name] = layer_data["class_name"]
+            created[name] = _PendingOperation(name)
+            pending[name] = list(layer_data.get("inbound_nodes", []))
+            continue
         layer = layers_module.deserialize(layer_data, custom_objects=custom_objects)
         name = layer_data.get("name", layer.name)
         created[name] = layer
@@ -598,6 +631,14 @@ def functional_from_config(cls: type, config: dict, custom_objects: dict | None 
         kwargs = revive(node_data.get("kwargs", {}))
         if not args:
             raise ValueError(f"from_config: a node of layer '{layer.name}' has no arguments.")
+        if layer.name in operations:
+            operator, inputs = from_keras_node(
+                operations[layer.name], layer.name, args, lambda a: isinstance(a, SymbolicTensor)
+            )
+            if isinstance(layer, _PendingOperation):
+                created[layer.name] = layer = operator
+            layer(inputs)  # a later node of the same operation is a call of the first one's layer
+            return
         layer(*args, **kwargs)
 
     while any(pending.values()):

@@ -723,6 +723,8 @@ def _nested_value(value: Any, context: _LoadContext, key: str = "") -> Any:
         if not _is_object_config(value):
             return {k: _nested_value(v, context, k) for k, v in value.items()}
         class_name = value.get("class_name")
+        if _is_keras_operation(value):
+            return value  # rebuilt by the functional model from its node's arguments
         if isinstance(class_name, str) and not class_name.startswith("__") and class_name not in _DTYPE_POLICY_CLASSES:
             found = resolve(value, context)
             from numeras.layers.layer import Layer
@@ -735,6 +737,14 @@ def _nested_value(value: Any, context: _LoadContext, key: str = "") -> Any:
         if custom is not None:
             return custom
     return value
+
+
+def _is_keras_operation(value: Mapping[str, Any]) -> bool:
+    """A Python operator on symbolic tensors (x + y, x[:, 0]) as Keras 3 saves it in a functional
+    model: a layer entry whose module is keras.src.ops.numpy."""
+    from numeras.layers.operators import KERAS_CLASSES, KERAS_MODULE
+
+    return value.get("module") == KERAS_MODULE and value.get("class_name") in KERAS_CLASSES.values()
 
 
 def _register_nested_layer(value: Mapping[str, Any], found: type, context: _LoadContext) -> Mapping[str, Any]:
