@@ -295,14 +295,35 @@ def test_ticket_summary_lists_the_connections():
     assert len({len(line) for line in lines[1:-3]}) == 1, "table rows must line up"
 
 
+def test_an_intermediate_tensor_as_input_starts_a_model_that_shares_the_layers(tmp_path):
+    # As Keras 3: the tensor gets a new Input (named after it, plus CLONE) and the calls after it
+    # are made again on that Input, with the same layers (so the same weights).
+    features = layers.Input((4,), name="features")
+    side = layers.Input((2,), name="side")
+    hidden = layers.Dense(3, activation="relu", name="hidden")(features)
+    deeper = layers.Dense(3, name="deeper")(hidden)
+    merged = layers.Concatenate(name="merge")([deeper, side])
+    head = layers.Dense(1, name="head")(merged)
+    full = models.Model([features, side], head)
+    tail = models.Model([hidden, side], head)
+    assert [layer.name for layer in tail.layers] == ["hiddenCLONE", "deeper", "side", "merge", "head"]  # as Keras orders them
+    assert tail.inputs[0].shape == (None, 3)
+    rng = np.random.default_rng(0)
+    x, s = rng.normal(size=(5, 4)).astype("float32"), rng.normal(size=(5, 2)).astype("float32")
+    h = full.get_layer("hidden")(x).numpy()
+    np.testing.assert_allclose(tail.predict([h, s], verbose=0), full.predict([x, s], verbose=0), rtol=1e-6)
+    assert tail.get_layer("head") is full.get_layer("head")
+    path = tmp_path / "tail.keras"
+    tail.save(path)
+    loaded = models.load_model(path)
+    np.testing.assert_allclose(loaded.predict([h, s], verbose=0), tail.predict([h, s], verbose=0), rtol=1e-6)
+
+
 def test_errors_are_explicit():
     a, b = layers.Input((3,), name="a"), layers.Input((3,), name="b")
     out = layers.add([a, b])
     with pytest.raises(ValueError, match="Graph disconnected"):
         models.Model(a, out)
-    hidden = layers.Dense(3)(a)
-    with pytest.raises(ValueError, match="must come from `keras.Input"):
-        models.Model(hidden, layers.Dense(2)(hidden))
     with pytest.raises(ValueError, match="must be KerasTensors"):
         models.Model(a, np.ones(3))
     first = layers.Dense(2, name="same")(a)

@@ -73,15 +73,9 @@ class Functional(Model):
                         f"Input(..., name='{key}')).",
                         stacklevel=2,
                     )
-        for tensor in flat_inputs:
-            layer = tensor._keras_history[0]
-            if not isinstance(layer, InputLayer):
-                raise ValueError(
-                    f"Functional model inputs must come from `keras.Input(...)`; the tensor "
-                    f"{tensor!r} was produced by layer '{layer.name}' ({type(layer).__name__}). "
-                    "Pass the Input tensors the graph starts from, or build a new model on a new "
-                    "Input and call the layers on it."
-                )
+        if not all(isinstance(t._keras_history[0], InputLayer) for t in flat_inputs):
+            inputs, outputs = _start_from_new_inputs(inputs, outputs)
+            flat_inputs, flat_outputs = flatten(inputs), flatten(outputs)
         Model.__init__(self, name=name, **kwargs)
         self._inputs_struct = map_structure(lambda t: t, inputs)
         self._outputs_struct = map_structure(lambda t: t, outputs)
@@ -404,6 +398,45 @@ def _node_index(node: Node) -> int:
         if candidate is node:
             return index
     raise ValueError(f"Node {node!r} is not among its layer's nodes.")
+
+
+def _start_from_new_inputs(inputs: Any, outputs: Any) -> tuple[Any, Any]:
+    """Keras 3's way with inputs that are not ``Input`` tensors (``Model(hidden, outputs)``): each
+    gets a new ``Input`` of its shape and dtype (named after it plus ``CLONE``, as Keras names it),
+    and the calls between the inputs and the outputs are made again on the new tensors. The layers
+    are the same objects, so the new model shares their weights."""
+    from numeras.layers.input_layer import Input
+
+    replaced: dict[int, SymbolicTensor] = {}
+    for tensor in flatten(inputs):
+        if not isinstance(tensor._keras_history[0], InputLayer):
+            replaced[id(tensor)] = Input(batch_shape=tensor.shape, dtype=tensor.dtype, name=f"{tensor.name}CLONE")
+
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack = [(t, False) for t in reversed(flatten(outputs))]
+    while stack:  # iterative depth-first walk from the outputs back to the inputs
+        tensor, expanded = stack.pop()
+        layer, node_index, _ = tensor._keras_history
+        node = layer._inbound[node_index]
+        if id(tensor) in replaced or node.is_input:
+            continue
+        if expanded:
+            if id(node) not in seen:
+                seen.add(id(node))
+                order.append(node)
+            continue
+        stack.append((tensor, True))
+        stack.extend((parent, False) for parent in reversed(node.input_tensors))
+
+    def swap(value: Any) -> Any:
+        return map_structure(lambda t: replaced.get(id(t), t) if isinstance(t, SymbolicTensor) else t, value)
+
+    for node in order:
+        new_outputs = node.layer(swap(node.inputs), *swap(list(node.args)), **swap(node.kwargs))
+        for old, new in zip(node.output_tensors, flatten(new_outputs)):
+            replaced[id(old)] = new
+    return swap(inputs), swap(outputs)
 
 
 def _map_graph(inputs: list, outputs: list) -> tuple[set, dict[int, list[Node]], list[Layer]]:
