@@ -6,6 +6,8 @@ changing this module alone.
 
 from __future__ import annotations
 
+import math
+
 import numpy
 
 xp = numpy
@@ -94,9 +96,7 @@ def bernoulli_keep(generator: numpy.random.Generator, shape: tuple, drop_rate: f
     1.6-1.8x faster than ``generator.random(shape, float32) >= drop_rate`` for a 256x1024 mask.
     Deterministic for a seeded generator.
     """
-    count = 1
-    for size in shape:
-        count *= int(size)
+    count = math.prod(shape)
     threshold = numpy.uint32(min(round(drop_rate * 2.0**32), 2**32 - 1))
     bits = generator.bit_generator.random_raw((count + 1) // 2).view(numpy.uint32)[:count]
     return (bits >= threshold).reshape(shape)

@@ -17,6 +17,7 @@ from typing import Any
 from numeras import backend
 from numeras.autodiff import Tensor, Variable, no_grad
 from numeras.autodiff.ops import cast as _cast
+from numeras.autodiff.tensor import dtype_name
 from numeras.backend import xp
 from numeras.utils import naming
 
@@ -367,11 +368,11 @@ class Layer:
     def _convert_inputs(self, inputs: Any) -> Any:
         if isinstance(inputs, Tensor):
             dtype = inputs.data.dtype
-            if self.autocast and dtype.kind == "f" and dtype != _as_dtype(self._dtype):
+            if self.autocast and dtype.kind == "f" and dtype_name(dtype) != self._dtype:
                 return _cast(inputs, self._dtype)
             return inputs
         if isinstance(inputs, xp.ndarray):
-            if self.autocast and inputs.dtype.kind == "f" and inputs.dtype != _as_dtype(self._dtype):
+            if self.autocast and inputs.dtype.kind == "f" and dtype_name(inputs.dtype) != self._dtype:
                 inputs = inputs.astype(self._dtype)
             return Tensor(inputs)
         if isinstance(inputs, (list, tuple)):
@@ -456,18 +457,6 @@ def _unique(items: list) -> list:
             seen.add(id(item))
             out.append(item)
     return out
-
-
-_DTYPES: dict[str, Any] = {}
-
-
-def _as_dtype(name: str) -> Any:
-    """The array dtype named ``name``, cached: comparing dtypes is cheap, ``dtype.name`` is not
-    (a Python-level property in NumPy, paid by every layer call)."""
-    dtype = _DTYPES.get(name)
-    if dtype is None:
-        dtype = _DTYPES[name] = xp.dtype(name)
-    return dtype
 
 
 _ACCEPTS_TRAINING: dict[type, bool] = {}

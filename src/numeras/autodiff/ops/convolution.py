@@ -298,7 +298,8 @@ def _columns(x_pad, geometry: _Geometry, extra_columns: int = 0, out=None):
 TRANSPOSED_COLUMNS_MAX_CHANNELS = 3
 """Inputs with at most this many channels (grayscale, RGB) get their columns built transposed,
 (K, M): each kernel offset and channel fills one contiguous row, where the (M, K) layout would
-write runs of C values K apart. A first layer's im2col is 2.3x faster, its dw product 1.2-1.6x."""
+write runs of C values K apart. A first layer's im2col is 2.3x faster, and its dw product up to
+1.6x (SkylakeX kernel; about the same with Haswell)."""
 
 
 def _columns_transposed(x_pad, geometry: _Geometry, extra_rows: int = 0, out=None):
@@ -362,8 +363,9 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
     if has_bias:
         w_mat = xp.concatenate([w_mat, bias.data.reshape(1, filters)])
     # The larger of a chunk's columns and its output block stays within CHUNK_BYTES, so that relu
-    # and its gradient run on a block the product has just written (a first layer's 32 filters
-    # of 3x3x1 windows: 2.2x faster than one pass over the whole output).
+    # and its gradient run on a block the product has just written (listing 5.1's first layer,
+    # forward and backward: 3.9-7.5 ms in one pass over the whole output, 2.8-3.2 ms in chunks,
+    # measured while this machine's memory-bound work ran slow).
     chunk = max(1, CHUNK_BYTES // (rows * max(width, filters) * a.itemsize))
     starts = range(0, batch, chunk)
     # Columns that fit in CHUNK_BYTES whole are built once and kept for the backward pass, even
