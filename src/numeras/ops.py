@@ -1,13 +1,13 @@
 """``numeras.ops``: the operations of Keras 3's ``keras.ops``, differentiable by numeras.
 
 Each name here is either a primitive with its own VJP (``numeras.autodiff.ops``) or a composite
-of them (``numeras.autodiff.functional``).
+of them (``numeras.autodiff.composites``).
 """
 
-from numeras.autodiff.functional import *  # noqa: F403
-from numeras.autodiff.functional import __all__ as _functional_names
+from numeras.autodiff.composites import *  # noqa: F403
+from numeras.autodiff.composites import __all__ as _composite_names
 
-__all__ = list(_functional_names)
+__all__ = list(_composite_names)
 
 
 def __getattr__(name: str):

@@ -7,7 +7,7 @@ from typing import Any
 
 from numeras import backend
 from numeras.layers.layer import Layer, _dtype_name
-from numeras.layers.nested import flatten, map_shape_structure, map_structure
+from numeras.utils.tree import flatten, map_shape_structure, map_structure
 
 
 class Node:

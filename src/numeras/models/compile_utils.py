@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from numeras.autodiff import Tensor
-from numeras.layers.nested import flatten, is_nested
+from numeras.utils.tree import flatten, is_nested
 from numeras.metrics.metric import Mean, Metric
 
 

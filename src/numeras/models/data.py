@@ -10,7 +10,7 @@ from typing import Any
 from numeras import backend
 from numeras.autodiff import Tensor
 from numeras.backend import xp
-from numeras.layers.nested import flatten, map_structure, pack_sequence_as
+from numeras.utils.tree import flatten, map_structure, pack_sequence_as
 
 
 def to_array(value: Any, argument: str) -> Any:

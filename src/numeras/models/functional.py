@@ -31,7 +31,7 @@ from numeras.autodiff import Tensor
 from numeras.backend import xp
 from numeras.layers.input_layer import InputLayer, Node, SymbolicTensor
 from numeras.layers.layer import Layer
-from numeras.layers.nested import flatten, map_structure, pack_sequence_as, unpack_singleton
+from numeras.utils.tree import flatten, map_structure, pack_sequence_as, unpack_singleton
 from numeras.layers.operators import (
     KERAS_CLASSES,
     KERAS_MODULE,
@@ -242,7 +242,7 @@ class Functional(Model):
             if len(produced) == 1:
                 values[id(produced[0])] = tuple(shapes_out) if _is_shape(shapes_out) else shapes_out
             else:
-                from numeras.layers.nested import flatten_shapes
+                from numeras.utils.tree import flatten_shapes
 
                 for ref, shape in zip(produced, flatten_shapes(shapes_out)):
                     values[id(ref)] = shape

@@ -55,7 +55,7 @@ PRIMITIVES = (
 """Names of the ops that carry their own VJP (listed for readers and for the test harness)."""
 
 # Tensor operators (`a + b`, `a[i]`, ...) dispatch through this module.
-_tensor._OPS = __import__("numeras.autodiff.functional", fromlist=["_"])
+_tensor._OPS = __import__("numeras.autodiff.composites", fromlist=["_"])
 
 # Spelled out (not PRIMITIVES + [...]) so that linters see these imports are re-exported.
 __all__ = [

@@ -80,7 +80,7 @@ def batch_norm_train(x, gamma=None, beta=None, axis: int = -1, epsilon: float = 
 
 def moments(x, axes, keepdims: bool = False, synchronized: bool = False) -> tuple[Tensor, Tensor]:
     """Mean and (population) variance of ``x`` over ``axes``, differentiable (Keras's ``ops.moments``)."""
-    from numeras.autodiff import functional as F
+    from numeras.autodiff import composites as F
 
     axes = tuple(axes) if isinstance(axes, (list, tuple)) else (axes,)
     mean = F.mean(x, axis=axes, keepdims=True)
@@ -94,7 +94,7 @@ def moments(x, axes, keepdims: bool = False, synchronized: bool = False) -> tupl
 def batch_normalization(x, mean, variance, axis: int, offset=None, scale=None, epsilon: float = 1e-3) -> Tensor:
     """(x - mean) / sqrt(variance + epsilon) * scale + offset, with the statistics given per feature
     along ``axis`` (Keras's ``ops.batch_normalization``)."""
-    from numeras.autodiff import functional as F
+    from numeras.autodiff import composites as F
 
     x = as_tensor(x)
     ndim = x.ndim
