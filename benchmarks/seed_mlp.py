@@ -13,7 +13,10 @@ Workloads (``--workload``):
 
 Frameworks (``--only``, comma-separated; default: all that are installed):
 
-* ``numeras``: the Keras API, ``models.Sequential([...]).compile(...).fit(...)``.
+* ``numeras``: the Keras API, ``models.Sequential([...]).compile(...).fit(...)``, with whatever
+  compiled kernels are installed (numba).
+* ``numeras-numpy``: the same with ``NUMERAS_NUMBA=0``: the pure-NumPy kernels, as on a Python that
+  numba does not support yet.
 * ``keras-jax``, ``keras-tensorflow``, ``keras-torch``: Keras 3 with ``KERAS_BACKEND`` set.
 * ``torch``: plain PyTorch eager, the loop a PyTorch user writes (``torch.optim``,
   ``F.cross_entropy`` with probability targets). Note: PyTorch's RMSprop/Adam add eps outside the
@@ -34,7 +37,10 @@ makes NumPy's OpenBLAS skip its AVX-512 kernels (~1.6x slower matmul). Run the s
 more with ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/seed_mlp.py``;
 ``--blas-env`` shows which kernel each setting selects. This script never changes those variables.
 
-Usage: ``python benchmarks/seed_mlp.py [--rounds 3] [--epochs 5] [--only numeras,numpy,torch]
+``--busy`` keeps one busy-loop process (pure Python, one core) running beside every worker alike,
+as on a laptop that is doing something else: the thread tuning of each framework then matters.
+
+Usage: ``python benchmarks/seed_mlp.py [--rounds 3] [--busy] [--epochs 5] [--only numeras,numpy,torch]
 [--workload seed|deep|convnet] [--json results.json]``. See benchmarks/README.md for installing the peers.
 """
 
@@ -80,7 +86,7 @@ WORKLOADS: dict[str, dict[str, Any]] = {
         "optimizer": "rmsprop",
         "batch_size": 64,
         "title": "MNIST convnet (listing 5.1: conv 32-64-64, max pooling, dense 64-10), RMSprop, batch 64",
-        "frameworks": ("numeras", "keras-jax", "keras-tensorflow", "keras-torch", "torch", "blas"),
+        "frameworks": ("numeras", "numeras-numpy", "keras-jax", "keras-tensorflow", "keras-torch", "torch", "blas"),
     },
 }
 IMAGE_SHAPE = (28, 28, 1)
@@ -92,6 +98,13 @@ ADAM = {"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}
 # name -> modules that must be installed, distributions whose versions are reported, import timed.
 FRAMEWORKS: dict[str, dict[str, Any]] = {
     "numeras": {"needs": ["numeras"], "dists": ["numeras", "numpy"], "import": "from numeras import layers, models"},
+    "numeras-numpy": {
+        "needs": ["numeras"],
+        "dists": ["numeras", "numpy"],
+        "import": "from numeras import layers, models",
+        "env": {"NUMERAS_NUMBA": "0"},
+        "runner": "numeras",
+    },
     "keras-jax": {"needs": ["keras", "jax"], "dists": ["keras", "jax", "jaxlib"], "backend": "jax", "import": "import keras"},
     "keras-tensorflow": {
         "needs": ["keras", "tensorflow"],
@@ -583,7 +596,8 @@ def worker_main(args: argparse.Namespace) -> None:
         if backend:
             os.environ["KERAS_BACKEND"] = backend
         data = load_mnist(args.data)
-        epoch_seconds, accuracy, extra = RUNNERS[args.worker](WORKLOADS[args.workload], data, args.epochs, args.seed)
+        runner = RUNNERS[FRAMEWORKS[args.worker].get("runner", args.worker)]
+        epoch_seconds, accuracy, extra = runner(WORKLOADS[args.workload], data, args.epochs, args.seed)
         if len(epoch_seconds) != args.epochs:
             raise RuntimeError(f"timed {len(epoch_seconds)} epochs, expected {args.epochs}")
         result.update(epoch_seconds=epoch_seconds, test_accuracy=accuracy, extra=extra)
@@ -610,6 +624,7 @@ def _child_env(framework: str) -> dict[str, str]:
     backend = FRAMEWORKS[framework].get("backend")
     if backend:
         env["KERAS_BACKEND"] = backend
+    env.update(FRAMEWORKS[framework].get("env", {}))
     return env
 
 
@@ -639,6 +654,11 @@ def measure_import(python: str, framework: str) -> float | None:
     return elapsed if done.returncode == 0 else None
 
 
+def start_busy_process(python: str) -> subprocess.Popen:
+    """One process spinning a pure-Python loop on one core for as long as a worker runs."""
+    return subprocess.Popen([python, "-c", "while True: pass"])
+
+
 def run_worker(python: str, framework: str, args: argparse.Namespace, seed: int, data: str) -> dict[str, Any]:
     command = [
         python,
@@ -654,10 +674,15 @@ def run_worker(python: str, framework: str, args: argparse.Namespace, seed: int,
         "--data",
         data,
     ]
+    busy = start_busy_process(python) if args.busy else None
     try:
         done = subprocess.run(command, env=_child_env(framework), capture_output=True, text=True, timeout=args.timeout)
     except subprocess.TimeoutExpired:
         return {"framework": framework, "error": f"timed out after {args.timeout} s"}
+    finally:
+        if busy is not None:
+            busy.kill()
+            busy.wait()
     for line in reversed(done.stdout.splitlines()):
         if line.startswith(RESULT_MARKER):
             return json.loads(line[len(RESULT_MARKER) :])
@@ -730,12 +755,20 @@ def print_report(summaries: list[dict[str, Any]], epochs: int) -> None:
         if s.get("error"):
             print(f"{'':17s} ({s['rounds'] - s['ok_rounds']} round(s) failed: {s['error']})")
 
-    numeras = next((s for s in summaries if s["framework"] == "numeras" and "s_per_epoch" in s), None)
-    print("\nnumeras / peer (above 1: numeras is slower or bigger)")
-    if numeras is None:
-        failed = next((s for s in summaries if s["framework"] == "numeras"), None)
-        reason = failed.get("error", "no result") if failed else "not selected"
-        print(f"  n/a: numeras {'failed: ' + reason if failed else reason}")
+    ours_names = [s["framework"] for s in summaries if s["framework"].startswith("numeras")]
+    if not ours_names:
+        print("\nnumeras / peer: n/a, numeras not selected")
+        return
+    for name in ours_names:
+        print_ratios(name, summaries)
+
+
+def print_ratios(ours_name: str, summaries: list[dict[str, Any]]) -> None:
+    """One table of ours / peer ratios for the numeras variant ``ours_name``."""
+    ours = next(s for s in summaries if s["framework"] == ours_name)
+    print(f"\n{ours_name} / peer (above 1: {ours_name} is slower or bigger)")
+    if "s_per_epoch" not in ours:
+        print(f"  n/a: {ours_name} failed: {ours.get('error', 'no result')}")
         return
     header = (
         f"{'peer':17s} {'s/epoch':>8s} {'pooled':>7s} {'best':>7s} {'1st epoch':>10s} {'peak RSS':>9s} "
@@ -745,12 +778,12 @@ def print_report(summaries: list[dict[str, Any]], epochs: int) -> None:
     print("-" * len(header))
     keys = ("s_per_epoch", "pooled_s_per_epoch", "best_epoch_s", "first_epoch_s", "peak_rss_mb", "import_s")
     for s in summaries:
-        if s["framework"] == "numeras" or "s_per_epoch" not in s:
+        if s["framework"].startswith("numeras") or "s_per_epoch" not in s:
             continue
         ratios = []
         for key in keys:
-            ours, theirs = numeras.get(key), s.get(key)
-            ratios.append(_fmt(ours / theirs if ours and theirs else None, ".2f"))
+            mine, theirs = ours.get(key), s.get(key)
+            ratios.append(_fmt(mine / theirs if mine and theirs else None, ".2f"))
         widths = (8, 7, 7, 10, 9, 8)
         print(f"{s['framework']:17s} " + " ".join(f"{r:>{w}s}" for r, w in zip(ratios, widths)))
 
@@ -793,6 +826,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", default=None, help="path to mnist.npz (default: the repo's, then shared/)")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the workers (default: this one)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per worker before it is killed")
+    parser.add_argument(
+        "--busy", action="store_true", help="run one busy-loop process beside every worker (a laptop doing other work)"
+    )
     parser.add_argument("--json", default=None, help="write every round's raw results to this file")
     parser.add_argument("--no-import-time", action="store_true", help="skip the fresh-process import timing")
     parser.add_argument("--blas-env", action="store_true", help="show which OpenBLAS kernel NumPy selects and exit")
@@ -844,6 +880,8 @@ def main(argv: list[str] | None = None) -> None:
     workload = WORKLOADS[args.workload]
     print(f"workload {args.workload}: {workload['title']}, {args.epochs} epochs, {args.rounds} round(s)")
     print(f"python {probe['python']} ({args.python}); data {data}; {os.cpu_count()} CPUs")
+    if args.busy:
+        print("--busy: one busy-loop process runs beside every worker")
     versions = {k: v for k, v in probe["versions"].items() if v}
     print("versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())))
     print(
@@ -885,6 +923,7 @@ def main(argv: list[str] | None = None) -> None:
             "workload": args.workload,
             "epochs": args.epochs,
             "rounds": args.rounds,
+            "busy": args.busy,
             "python": probe["python"],
             "versions": versions,
             "openblas_env": {n: os.environ.get(n) for n in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")},
