@@ -1,12 +1,13 @@
-"""``Model``: a layer that can be trained. ``compile`` chooses the optimizer, loss and metrics;
-``fit``, ``evaluate`` and ``predict`` run the loops, each step going through ``train_step`` /
-``test_step`` / ``predict_step`` so subclasses can replace a step and keep the loop."""
+"""``Trainer``: how a model is trained (Keras 3's ``trainers/trainer.py``). ``compile`` chooses
+the optimizer, loss and metrics; ``fit``, ``evaluate`` and ``predict`` run the loops over an
+``EpochIterator``, each step going through ``train_step`` / ``test_step`` / ``predict_step`` so
+subclasses can replace a step and keep the loop. ``Model`` is ``Trainer`` plus ``Layer``."""
 
 from __future__ import annotations
 
 import inspect
 import math
-import time
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,36 +15,22 @@ from numeras import backend
 from numeras.autodiff import GradientTape, Tensor, no_grad
 from numeras.backend import xp
 from numeras.backend.blas_threads import ThreadTuner
-from numeras.layers.layer import Layer
+from numeras.trainers.data_adapters import data_adapter_utils as data_utils
+from numeras.trainers.data_adapters.data_adapter_utils import (
+    check_batch_size,
+    check_positive_int,
+    pack_x_y_sample_weight,
+    unpack_x_y_sample_weight,
+)
+from numeras.trainers.epoch_iterator import EpochIterator
 from numeras.utils.tree import flatten, is_nested, map_structure, pack_sequence_as
-from numeras.models import data as data_utils
 
 
-class Model(Layer):
-    """A trainable stack of layers. Subclass it and write ``call`` (Keras's subclassing API), or
-    use ``Sequential``."""
+class Trainer:
+    """The training half of ``Model``: compile, the steps, the loops and the per-batch methods.
+    It relies on the ``Layer`` half for ``__call__``, weights, ``losses`` and ``built``."""
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Model:
-        # Model(inputs, outputs) is a functional model; so is CustomModel(inputs, outputs) for a
-        # subclass, which keeps its own train_step/metrics (Keras injects Functional likewise).
-        if args or kwargs:
-            from numeras.models.functional import Functional, functional_subclass, is_functional_init
-
-            if is_functional_init(args, kwargs) and not issubclass(cls, Functional):
-                return super().__new__(Functional if cls is Model else functional_subclass(cls))
-        return super().__new__(cls)
-
-    def __init__(self, *args: Any, trainable: bool = True, name: str | None = None, **kwargs: Any) -> None:
-        if args or "inputs" in kwargs:
-            from numeras.models.functional import Functional, functional_subclass, is_functional_init
-
-            if is_functional_init(args, kwargs):
-                # A subclass's __init__ called super().__init__(inputs=..., outputs=...).
-                if not isinstance(self, Functional):
-                    self.__class__ = functional_subclass(type(self))
-                Functional.__init__(self, *args, trainable=trainable, name=name, **kwargs)
-                return
-        super().__init__(trainable=trainable, name=name, **kwargs)
+    def __init__(self) -> None:
         self.compiled = False
         self.optimizer: Any = None
         self.loss: Any = None
@@ -52,6 +39,7 @@ class Model(Layer):
         self._compile_loss: Any = None
         self._compile_metrics: Any = None
         self._loss_tracker: Any = None
+        self._compile_config: dict | None = None
         self._initial_epoch: int | None = None
 
     # -- compile ------------------------------------------------------------------------
@@ -71,7 +59,7 @@ class Model(Layer):
         to report (names keep the spelling you give: ``'acc'`` is logged as ``acc``)."""
         from numeras import losses, optimizers
         from numeras import metrics as metrics_module
-        from numeras.models.compile_utils import CompileLoss, CompileMetrics
+        from numeras.trainers.compile_utils import CompileLoss, CompileMetrics
 
         self.optimizer = optimizers.get(optimizer)
         for spec in flatten(loss):
@@ -97,6 +85,17 @@ class Model(Layer):
         object.__setattr__(self, "_compile_loss", compile_loss)
         object.__setattr__(self, "_compile_metrics", compile_metrics)
         object.__setattr__(self, "_loss_tracker", metrics_module.Mean(name="loss"))
+        # What get_compile_config() serializes (Keras 3 records the same eight arguments).
+        object.__setattr__(self, "_compile_config", {
+            "optimizer": self.optimizer,
+            "loss": loss,
+            "loss_weights": loss_weights,
+            "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
+            "run_eagerly": run_eagerly,
+            "steps_per_execution": steps_per_execution,
+            "jit_compile": jit_compile,
+        })
         self.compiled = True
         self.stop_training = False
 
@@ -115,7 +114,7 @@ class Model(Layer):
                 found.extend(self._compile_loss.metrics)
         found.extend(self._tracked_metrics)
         for layer in self._flatten_layers(include_self=False):
-            if not isinstance(layer, Model):
+            if not isinstance(layer, Trainer):
                 found.extend(layer._tracked_metrics)
         return found
 
@@ -209,7 +208,7 @@ class Model(Layer):
     def _flatten_metrics_in_order(self, logs: dict) -> Any:
         """``logs`` as a list in the order of ``metrics`` (compiled metrics by their own names,
         then any other key in sorted order); a single value alone."""
-        from numeras.models.compile_utils import CompileMetrics
+        from numeras.trainers.compile_utils import CompileMetrics
 
         names = []
         for metric in self.metrics:
@@ -323,7 +322,7 @@ class Model(Layer):
         if y is None or self._compile_loss is None:
             return
         from numeras import losses
-        from numeras.models.compile_utils import align_targets
+        from numeras.trainers.compile_utils import align_targets
 
         symbolic = self._symbolic_outputs()
         if symbolic is not None:
@@ -343,6 +342,23 @@ class Model(Layer):
         output_shape = self._output_shape_for(x)
         if isinstance(output_shape, tuple) and all(n is None or isinstance(n, int) for n in output_shape):
             losses.validate_targets(losses.resolve(self.loss, y, output_shape), y, output_shape)
+
+    def _check_data_for_model(self, iterator: EpochIterator, method: str) -> None:
+        """Check in-memory data against the model (building it from the data if needed) before
+        any step, so a wrong shape or label encoding fails with the fix."""
+        data = iterator.data_adapter.in_memory_data()
+        if data is not None:
+            self._prepare_inputs(data[0], method)
+            self._validate_targets(data[0], data[1])
+
+    def _make_callbacks(self, callbacks: Any, verbose: Any, epochs: int, steps: Any, add_history: bool = False) -> Any:
+        from numeras.callbacks import CallbackList
+
+        verbose = 1 if verbose == "auto" else int(verbose)
+        return CallbackList(
+            callbacks, add_history=add_history, add_progbar=verbose != 0, model=self,
+            verbose=verbose, epochs=epochs, steps=steps,
+        )
 
     # -- fit / evaluate / predict ---------------------------------------------------------
     def fit(
@@ -369,89 +385,60 @@ class Model(Layer):
         from numeras.callbacks import CallbackList
 
         self._require_compiled("fit")
-        if x is None:
-            raise ValueError("fit: `x` is required (the training inputs).")
-        x = data_utils.to_data(x, "x")
-        y = data_utils.to_data(y, "y")
-        sample_weight = data_utils.to_data(sample_weight, "sample_weight")
-        data_utils.check_same_length(x, y, sample_weight)
-        batch_size = _check_batch_size(batch_size, "fit")
-        _check_positive_int(epochs, "epochs", "fit", allow_zero=True)
-        if class_weight is not None and y is not None:
-            weights = data_utils.class_weights_for(y, class_weight)
-            sample_weight = weights if sample_weight is None else _scale_weights(sample_weight, weights)
-        if validation_data is None and validation_split:
-            (x, y, sample_weight), (vx, vy, vsw) = data_utils.split_validation(
-                [x, y, sample_weight], validation_split
-            )
-            validation_data = (vx, vy, vsw)
-        elif validation_data is not None:
-            validation_data = _unpack_validation(validation_data)
-        x = self._prepare_inputs(x, "fit")
-        self._validate_targets(x, y)
-        if validation_data is not None:
-            self._prepare_inputs(validation_data[0], "fit (validation_data)")
-            self._validate_targets(validation_data[0], validation_data[1])
-
-        n = data_utils.num_samples(x)
-        steps = math.ceil(n / batch_size)
-        if steps_per_epoch:
-            steps = min(steps, int(steps_per_epoch))
-        verbose = 1 if verbose == "auto" else int(verbose)
-        callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
-            callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-            verbose=verbose, epochs=epochs, steps=steps,
+        check_positive_int(epochs, "epochs", "fit", allow_zero=True)
+        epoch_iterator = EpochIterator(
+            x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
+            shuffle=shuffle, class_weight=class_weight, method="fit",
         )
-        gather_x = data_utils.make_gatherer(x, batch_size)
-        gather_y = data_utils.make_gatherer(y, batch_size)
-        gather_w = data_utils.make_gatherer(sample_weight, batch_size, backend.floatx())
+        val_iterator = None
+        if validation_data is not None or validation_split:
+            val_batch_size = epoch_iterator.data_adapter.batch_size
+            if validation_batch_size:
+                val_batch_size = check_batch_size(validation_batch_size, "fit", "validation_batch_size")
+            if validation_data is None:
+                val_iterator = epoch_iterator.split_validation(validation_split, val_batch_size, validation_steps)
+            else:
+                val_iterator = EpochIterator(
+                    *_unpack_validation(validation_data), batch_size=val_batch_size,
+                    steps_per_epoch=validation_steps, method="evaluate",
+                )
+        self._check_data_for_model(epoch_iterator, "fit")
+        if val_iterator is not None:
+            self._check_data_for_model(val_iterator, "fit (validation_data)")
 
+        callback_list = callbacks
+        if not isinstance(callbacks, CallbackList):
+            callback_list = self._make_callbacks(
+                callbacks, verbose, epochs, epoch_iterator.num_batches, add_history=True
+            )
         self.stop_training = False
         self._initial_epoch = None
+        # Picks the BLAS thread count by timing a few steps each epoch (backend/blas_threads.py).
+        epoch_iterator.hook = self._blas_thread_tuner = ThreadTuner.create()
         callback_list.on_train_begin()
         # A callback (BackupAndRestore) may resume an interrupted run at a later epoch.
         initial_epoch = self._initial_epoch or initial_epoch
         epoch_logs: dict = {}
-        # Picks the BLAS thread count by timing a few steps each epoch (backend/blas_threads.py).
-        tuner = ThreadTuner.create()
-        self._blas_thread_tuner = tuner
-        try:
+        with epoch_iterator:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
-                if tuner is not None:
-                    tuner.begin_epoch(steps)
                 logs: dict = {}
-                for step, index in enumerate(data_utils.batch_indices(n, batch_size, shuffle, steps)):
+                for step, batch in epoch_iterator.enumerate_epoch():
                     callback_list.on_train_batch_begin(step)
-                    batch = pack_x_y_sample_weight(
-                        gather_x.gather(index),
-                        None if gather_y is None else gather_y.gather(index),
-                        None if gather_w is None else gather_w.gather(index),
-                    )
-                    if tuner is not None and tuner.probing(step):
-                        started = time.perf_counter()
-                        logs = self.train_step(batch)
-                        tuner.record(step, time.perf_counter() - started)
-                    else:
-                        logs = self.train_step(batch)
+                    logs = self.train_step(batch)
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
                 epoch_logs = self._get_metrics_result_or_logs(logs)
-                if validation_data is not None and (epoch + 1) % validation_freq == 0:
+                if val_iterator is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self.evaluate(
-                        validation_data[0], validation_data[1], sample_weight=validation_data[2],
-                        batch_size=validation_batch_size or batch_size, verbose=0,
-                        steps=validation_steps, return_dict=True, _callbacks=callback_list,
+                        verbose=0, return_dict=True, _callbacks=callback_list, _epoch_iterator=val_iterator
                     )
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-        finally:
-            if tuner is not None:
-                tuner.finish()
         callback_list.on_train_end(epoch_logs)
         return self.history
 
@@ -466,43 +453,25 @@ class Model(Layer):
         callbacks: Any = None,
         return_dict: bool = False,
         _callbacks: Any = None,
+        _epoch_iterator: EpochIterator | None = None,
     ) -> Any:
         """Loss and metrics over ``x``/``y`` in inference mode: a float (loss only), a list
         ``[loss, *metrics]`` or, with ``return_dict``, a dict."""
-        from numeras.callbacks import CallbackList
-
         self._require_compiled("evaluate")
-        if x is None:
-            raise ValueError("evaluate: `x` is required (the inputs to evaluate on).")
-        x = data_utils.to_data(x, "x")
-        y = data_utils.to_data(y, "y")
-        sample_weight = data_utils.to_data(sample_weight, "sample_weight")
-        data_utils.check_same_length(x, y, sample_weight)
-        batch_size = _check_batch_size(batch_size, "evaluate")
-        x = self._prepare_inputs(x, "evaluate")
-        self._validate_targets(x, y)
-        n = data_utils.num_samples(x)
-        total_steps = math.ceil(n / batch_size)
-        if steps:
-            total_steps = min(total_steps, int(steps))
-        verbose = 1 if verbose == "auto" else int(verbose)
-        callback_list = _callbacks or CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=total_steps
-        )
-        gather_x = data_utils.make_gatherer(x, batch_size)
-        gather_y = data_utils.make_gatherer(y, batch_size)
-        gather_w = data_utils.make_gatherer(sample_weight, batch_size, backend.floatx())
+        epoch_iterator = _epoch_iterator
+        if epoch_iterator is None:
+            # fit's validation passes its own iterator, checked when fit started.
+            epoch_iterator = EpochIterator(
+                x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps, method="evaluate"
+            )
+            self._check_data_for_model(epoch_iterator, "evaluate")
+        callback_list = _callbacks or self._make_callbacks(callbacks, verbose, 1, epoch_iterator.num_batches)
         self.reset_metrics()
         callback_list.on_test_begin()
         logs: dict = {}
         with no_grad():
-            for step, index in enumerate(data_utils.batch_indices(n, batch_size, False, total_steps)):
+            for step, batch in epoch_iterator.enumerate_epoch():
                 callback_list.on_test_batch_begin(step)
-                batch = pack_x_y_sample_weight(
-                    gather_x.gather(index),
-                    None if gather_y is None else gather_y.gather(index),
-                    None if gather_w is None else gather_w.gather(index),
-                )
                 logs = self.test_step(batch)
                 callback_list.on_test_batch_end(step, logs)
         logs = self._get_metrics_result_or_logs(logs)
@@ -521,47 +490,27 @@ class Model(Layer):
     ) -> Any:
         """The model's outputs for ``x``, computed in batches in inference mode: an ndarray, or
         for a model with several outputs a list (or dict) of ndarrays."""
-        from numeras.callbacks import CallbackList
-
-        x = data_utils.to_data(x, "x")
-        batch_size = _check_batch_size(batch_size, "predict")
-        x = self._prepare_inputs(x, "predict")
-        n = data_utils.num_samples(x)
-        total_steps = math.ceil(n / batch_size)
-        if steps:
-            total_steps = min(total_steps, int(steps))
-        verbose = 1 if verbose == "auto" else int(verbose)
-        callback_list = CallbackList(
-            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=total_steps
-        )
-        gather_x = data_utils.make_gatherer(x, batch_size)
-        structure: Any = None
-        buffers: list = []
-        position = 0
+        epoch_iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, method="predict")
+        self._check_data_for_model(epoch_iterator, "predict")
+        callback_list = self._make_callbacks(callbacks, verbose, 1, epoch_iterator.num_batches)
+        outputs = _OutputCollector(epoch_iterator.data_adapter)
         callback_list.on_predict_begin()
         with no_grad():
-            for step, index in enumerate(data_utils.batch_indices(n, batch_size, False, total_steps)):
+            for step, batch in epoch_iterator.enumerate_epoch():
                 callback_list.on_predict_batch_begin(step)
-                batch_out = self.predict_step(pack_x_y_sample_weight(gather_x.gather(index)))
-                if isinstance(batch_out, Tensor):
-                    arrays = [batch_out.data]
-                else:
-                    arrays = [leaf.data if isinstance(leaf, Tensor) else xp.asarray(leaf) for leaf in flatten(batch_out)]
-                if structure is None:
-                    structure = batch_out
-                    rows = min(n, total_steps * batch_size)
-                    buffers = [xp.empty((rows, *a.shape[1:]), dtype=a.dtype) for a in arrays]
-                count = len(arrays[0])
-                for buffer, array in zip(buffers, arrays):
-                    buffer[position : position + count] = array
-                position += count
-                shown = arrays[0] if not is_nested(structure) else pack_sequence_as(structure, arrays)
+                shown = outputs.add(self.predict_step(batch))
                 callback_list.on_predict_batch_end(step, {"outputs": shown})
         callback_list.on_predict_end()
-        if structure is None:
-            return xp.empty((0,))
-        results = [buffer[:position] for buffer in buffers]
-        return results[0] if not is_nested(structure) else pack_sequence_as(structure, results)
+        return outputs.result()
+
+    # -- one batch ----------------------------------------------------------------------
+    def _prepare_batch(self, method: str, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None) -> Any:
+        """The data path of the ``*_on_batch`` methods: the same conversion and checks as an
+        epoch's, the whole data as one batch."""
+        x, y, sample_weight = data_utils.standardize_data(x, y, sample_weight, class_weight)
+        x = self._prepare_inputs(x, method)
+        self._validate_targets(x, y)
+        return pack_x_y_sample_weight(data_utils.as_batch(x), y, sample_weight)
 
     def train_on_batch(
         self,
@@ -573,33 +522,21 @@ class Model(Layer):
     ) -> Any:
         """One gradient step on exactly this batch; returns the loss (and metrics)."""
         self._require_compiled("train_on_batch")
-        x, y = data_utils.to_data(x, "x"), data_utils.to_data(y, "y")
-        sample_weight = data_utils.to_data(sample_weight, "sample_weight")
-        data_utils.check_same_length(x, y, sample_weight)
-        if class_weight is not None and y is not None:
-            weights = data_utils.class_weights_for(y, class_weight)
-            sample_weight = weights if sample_weight is None else _scale_weights(sample_weight, weights)
-        x = self._prepare_inputs(x, "train_on_batch")
-        self._validate_targets(x, y)
-        logs = self.train_step(pack_x_y_sample_weight(data_utils.as_batch(x), y, sample_weight))
+        logs = self.train_step(self._prepare_batch("train_on_batch", x, y, sample_weight, class_weight))
         return self._format_batch_logs(logs, return_dict)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         self._require_compiled("test_on_batch")
-        x, y = data_utils.to_data(x, "x"), data_utils.to_data(y, "y")
-        sample_weight = data_utils.to_data(sample_weight, "sample_weight")
-        data_utils.check_same_length(x, y, sample_weight)
-        x = self._prepare_inputs(x, "test_on_batch")
-        self._validate_targets(x, y)
+        batch = self._prepare_batch("test_on_batch", x, y, sample_weight)
         self.reset_metrics()
         with no_grad():
-            logs = self.test_step(pack_x_y_sample_weight(data_utils.as_batch(x), y, sample_weight))
+            logs = self.test_step(batch)
         return self._format_batch_logs(logs, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
-        x = self._prepare_inputs(data_utils.to_data(x, "x"), "predict_on_batch")
+        batch = self._prepare_batch("predict_on_batch", x)
         with no_grad():
-            out = self.predict_step(pack_x_y_sample_weight(data_utils.as_batch(x)))
+            out = self.predict_step(batch)
         if isinstance(out, Tensor):
             return out.data
         return map_structure(lambda t: t.data if isinstance(t, Tensor) else t, out)
@@ -610,106 +547,108 @@ class Model(Layer):
             return logs
         return self._flatten_metrics_in_order(logs)
 
-    # -- inspection ---------------------------------------------------------------------
-    def summary(
-        self,
-        line_length: int | None = None,
-        positions: Any = None,
-        print_fn: Any = None,
-        expand_nested: bool = False,
-        show_trainable: bool = False,
-        layer_range: Any = None,
-    ) -> None:
-        """Print the layers, their output shapes and parameter counts, in Keras 3's layout."""
-        from numeras.models.summary import print_summary
+    # -- compile config (saving) ----------------------------------------------------------
+    def get_compile_config(self) -> dict:
+        """The arguments ``compile`` was called with, serialized as Keras 3 does (``{}`` before
+        ``compile``); the optimizer is the current one, with its current state."""
+        if not self.compiled or self._compile_config is None:
+            return {}
+        from numeras.saving import serialization_lib
 
-        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
-                      show_trainable=show_trainable, expand_nested=expand_nested, layer_range=layer_range)
+        arguments = dict(self._compile_config, optimizer=self.optimizer)
+        for key in ("metrics", "weighted_metrics"):
+            if not arguments[key]:
+                arguments[key] = None
+        return serialization_lib.serialize_keras_object(arguments)
 
-    @classmethod
-    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Model:
-        """A model from its config: a functional config (``layers``, ``input_layers``,
-        ``output_layers``) rebuilds the graph; any other is passed to the constructor."""
-        from numeras.models.functional import functional_from_config
-
-        functional_keys = ("name", "layers", "input_layers", "output_layers")
-        if all(key in config for key in functional_keys):
-            return functional_from_config(cls, config, custom_objects)
-        try:
-            return cls(**config)
-        except TypeError as error:
-            raise TypeError(
-                f"Unable to revive model {cls.__name__} from config: {error}. When overriding "
-                "get_config(), make sure the config holds every argument of the constructor, or "
-                "override from_config() too."
-            ) from None
-
-    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
-        """A layer by ``name`` or by position ``index`` in ``layers``."""
-        if index is not None and name is not None:
-            raise ValueError("get_layer: pass either `name` or `index`, not both.")
-        if index is not None:
-            if not -len(self.layers) <= index < len(self.layers):
-                raise ValueError(
-                    f"get_layer: `index` {index} is out of range: the model has {len(self.layers)} layers."
-                )
-            return self.layers[index]
-        if name is not None:
-            for layer in self.layers:
-                if layer.name == name:
-                    return layer
-            raise ValueError(
-                f"get_layer: no layer named {name!r}. Layers: {[layer.name for layer in self.layers]}."
+    def compile_from_config(self, config: dict) -> None:
+        """``compile`` with the arguments a ``get_compile_config`` dict describes, then the
+        optimizer built for the weights so that saved optimizer state can be loaded into it.
+        A subclass that overrides ``compile`` must override this too (it is skipped, with a
+        warning, as in Keras). Unknown names resolve through ``custom_object_scope``."""
+        if type(self).compile is not Trainer.compile:
+            warnings.warn(
+                "`compile()` was not called as part of model loading because the model's `compile()` "
+                "method is custom. Subclassed models that override `compile()` should also override "
+                "`compile_from_config(config)`, or call `compile()` yourself after loading.",
+                stacklevel=2,
             )
-        raise ValueError("get_layer: pass `name` or `index`.")
+            return
+        from numeras.saving import serialization_lib
 
-    # -- saving (numeras.saving) --------------------------------------------------------
-    def save(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
-        """Save the model (architecture, weights, compile arguments, optimizer state) to a
-        ``.keras`` file, Keras 3's format (or a legacy ``.h5`` file). Atomic: a crash mid-save
-        leaves any previous file intact."""
-        from numeras import saving
+        accepted = set(inspect.signature(Trainer.compile).parameters) - {"self"}
+        arguments = {}
+        for key, value in config.items():
+            if key not in accepted:
+                if value not in (None, False, {}, []):
+                    warnings.warn(
+                        f"Ignoring the compile argument {key}={value!r} saved in the file: numeras has no such argument.",
+                        stacklevel=2,
+                    )
+                continue
+            arguments[key] = serialization_lib.deserialize_keras_object(value) if key != "loss_weights" else value
+        self.compile(**arguments)
+        if self.built and self.optimizer is not None and not self.optimizer.built:
+            self.optimizer.build(self.trainable_weights)
 
-        saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
+    # -- hooks a model overrides (functional and sequential models know their inputs) -----
+    def _expected_input_shape(self) -> tuple | None:
+        return None
 
-    def save_weights(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
-        """Save the weights (and optimizer state) to a ``.weights.h5`` file."""
-        from numeras import saving
+    def _check_input_data(self, x: Any, method: str) -> None:
+        """Check input data against the model's inputs (functional models know them)."""
 
-        saving.save_weights(self, filepath, overwrite=overwrite, **kwargs)
+    def _symbolic_outputs(self) -> Any:
+        """The model's symbolic outputs, when it has them (functional models)."""
+        return None
 
-    def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
-        """Load weights from a ``.weights.h5``, ``.keras`` or legacy ``.h5`` file; nothing is
-        loaded unless every weight fits (``skip_mismatch=True`` skips those that do not)."""
-        from numeras import saving
 
-        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+class _OutputCollector:
+    """``predict``'s outputs, batch after batch, written into arrays allocated at the first
+    batch when the number of samples is known (concatenated at the end otherwise)."""
+
+    def __init__(self, data_adapter: Any) -> None:
+        rows = data_adapter.num_samples
+        batches = data_adapter.num_batches
+        if rows is not None and batches is not None:
+            rows = min(rows, batches * data_adapter.batch_size)
+        self.rows = rows
+        self.structure: Any = None
+        self.buffers: list = []
+        self.position = 0
+
+    def add(self, batch_out: Any) -> Any:
+        """Store one batch's outputs; returns them as arrays, for the callbacks."""
+        if isinstance(batch_out, Tensor):
+            arrays = [batch_out.data]
+        else:
+            arrays = [leaf.data if isinstance(leaf, Tensor) else xp.asarray(leaf) for leaf in flatten(batch_out)]
+        if self.structure is None:
+            self.structure = batch_out
+            if self.rows is not None:
+                self.buffers = [xp.empty((self.rows, *a.shape[1:]), dtype=a.dtype) for a in arrays]
+            else:
+                self.buffers = [[] for _ in arrays]
+        count = len(arrays[0])
+        for buffer, array in zip(self.buffers, arrays):
+            if isinstance(buffer, list):
+                buffer.append(array.copy())
+            else:
+                buffer[self.position : self.position + count] = array
+        self.position += count
+        return arrays[0] if not is_nested(self.structure) else pack_sequence_as(self.structure, arrays)
+
+    def result(self) -> Any:
+        if self.structure is None:
+            return xp.empty((0,))
+        results = [
+            xp.concatenate(buffer) if isinstance(buffer, list) else buffer[: self.position]
+            for buffer in self.buffers
+        ]
+        return results[0] if not is_nested(self.structure) else pack_sequence_as(self.structure, results)
 
 
 _RESOLVED_LATER = {"accuracy", "acc", "crossentropy", "ce"}
-
-
-def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
-    """What a step receives, as Keras's data adapters give it: ``x`` alone (``(x,)`` when ``x``
-    is a list or tuple), ``(x, y)``, or ``(x, y, sample_weight)``; so ``inputs, targets = data``
-    works in a custom ``train_step``."""
-    if y is None:
-        return (x,) if isinstance(x, (list, tuple)) else x
-    if sample_weight is None:
-        return (x, y)
-    return (x, y, sample_weight)
-
-
-def unpack_x_y_sample_weight(data: Any) -> tuple:
-    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` as a triple."""
-    if isinstance(data, tuple):
-        if len(data) == 1:
-            return data[0], None, None
-        if len(data) == 2:
-            return data[0], data[1], None
-        if len(data) == 3:
-            return data
-    return data, None, None
 
 
 def _unpack_validation(validation_data: Any) -> tuple:
@@ -725,32 +664,12 @@ def _unpack_validation(validation_data: Any) -> tuple:
     return vx, vy, vw
 
 
-def _check_batch_size(batch_size: Any, method: str) -> int:
-    if batch_size is None:
-        return 32
-    _check_positive_int(batch_size, "batch_size", method)
-    return int(batch_size)
-
-
-def _check_positive_int(value: Any, argument: str, method: str, allow_zero: bool = False) -> None:
-    valid = isinstance(value, (int, xp.integer)) and not isinstance(value, bool)
-    if not valid or value < (0 if allow_zero else 1):
-        raise ValueError(
-            f"{method}: `{argument}` must be a {'non-negative' if allow_zero else 'positive'} "
-            f"integer, received {value!r}."
-        )
-
 
 def _batch_len(x: Any) -> int:
     if isinstance(x, (list, tuple, Mapping)):
         x = next(leaf for leaf in flatten(x) if leaf is not None)
     return len(x)
 
-
-def _scale_weights(sample_weight: Any, weights: Any) -> Any:
-    if data_utils.is_structure(sample_weight):
-        return map_structure(lambda w: None if w is None else w * weights, sample_weight)
-    return sample_weight * weights
 
 
 def _standardize_metrics_argument(metrics: Any, argument: str) -> Any:
@@ -815,4 +734,3 @@ def _to_float(value: Any) -> Any:
         return float(value)
     except (TypeError, ValueError):
         return value  # e.g. a metric with one value per threshold
-
