@@ -49,7 +49,7 @@ def test_seed_program_as_written_stops_before_any_step():
 
 def test_seed_arithmetic_of_steps():
     """60,000 samples at batch 128: 469 steps, the last of 96 samples; 5 epochs = 2,345 updates."""
-    from numeras.models.data import batch_indices
+    from numeras.trainers.data_adapters.array_data_adapter import batch_indices
 
     batches = list(batch_indices(60000, 128, shuffle=True))
     assert len(batches) == 469

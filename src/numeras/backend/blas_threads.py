@@ -6,9 +6,14 @@ epoch of the seed MLP took 1.8 s with 2 threads and 0.96 s with 1.
 
 :class:`ThreadTuner` tries both settings at the start of every epoch: a few steps with the thread
 count the user has, then a few with one thread. It keeps the faster for the rest of the epoch,
-and ``fit`` restores the user's setting when it ends. The tuner never uses more threads than the
+and gives the user's setting back when training ends. The tuner never uses more threads than the
 user set. It needs ``threadpoolctl`` (``pip install numeras[fast]``). Setting the environment
 variable ``NUMERAS_BLAS_TUNING=0`` turns it off.
+
+``fit`` installs the tuner as the hook of its epoch iterator (``numeras/trainers/
+epoch_iterator.py``), which calls ``begin_epoch`` at each epoch, ``probing``/``record`` around
+the steps it yields (a timed step runs from its batch being handed out until the next is asked
+for) and ``finish`` when training ends; this module knows nothing of the trainer.
 """
 
 from __future__ import annotations

@@ -297,45 +297,8 @@ def _keras_object_dict(value: Mapping[str, Any], sublayers: Mapping[str, Any]) -
 
 def get_compile_config(model: Any) -> dict[str, Any]:
     """What ``compile`` was called with, as Keras 3's ``compile_config`` (``{}`` when the model
-    was never compiled)."""
-    if not getattr(model, "compiled", False):
-        return {}
-    recorded = getattr(model, "_compile_config", None)
-    if isinstance(recorded, Mapping):
-        arguments = dict(recorded)
-    else:
-        metrics, weighted = _compiled_metric_arguments(model)
-        arguments = {
-            "optimizer": model.optimizer,
-            "loss": model.loss,
-            "loss_weights": getattr(model, "loss_weights", None),
-            "metrics": metrics,
-            "weighted_metrics": weighted,
-        }
-    arguments["optimizer"] = model.optimizer  # its current state (e.g. a changed learning rate)
-    config = {
-        "optimizer": None,
-        "loss": None,
-        "loss_weights": None,
-        "metrics": None,
-        "weighted_metrics": None,
-        "run_eagerly": False,
-        "steps_per_execution": 1,
-        "jit_compile": "auto",
-    }
-    for key, value in arguments.items():
-        if key in ("metrics", "weighted_metrics") and not value:
-            value = None
-        config[key] = _keras_value(serialize_keras_object(value), {})
-    return config
-
-
-def _compiled_metric_arguments(model: Any) -> tuple[Any, Any]:
-    """The ``metrics``/``weighted_metrics`` given to ``compile``, wherever numeras keeps them."""
-    compiled = getattr(model, "_compile_metrics", None)
-    if compiled is not None and hasattr(compiled, "_user_metrics"):
-        return compiled._user_metrics, getattr(compiled, "_user_weighted_metrics", None)
-    return getattr(model, "_metric_specs", None), getattr(model, "_weighted_metric_specs", None)
+    was never compiled): the model's own ``get_compile_config()``."""
+    return model.get_compile_config() or {}
 
 
 # ---------------------------------------------------------------------------------------
@@ -983,35 +946,16 @@ def _call_on_zeros(layer: Any, shape: Any) -> None:
 
 
 def compile_from_config(model: Any, compile_config: Any, context: _LoadContext | None = None) -> None:
-    """``model.compile(...)`` with the arguments a file recorded, then the optimizer built for
-    the model's weights so its saved state can be loaded into it (Keras's
-    ``compile_from_config``)."""
-    from numeras.models.model import Model
-
+    """``model.compile_from_config(compile_config)`` (Keras 3: compile with the recorded
+    arguments, then build the optimizer so its saved state can be loaded), with the names of
+    this load's ``custom_objects`` in scope."""
     if not isinstance(compile_config, Mapping):
         raise DeserializationError(f"'compile_config' must be a dict, received {type(compile_config).__name__}.")
     if context is None:
         context = _LoadContext(None, True, True)
-    if type(model).compile is not Model.compile:
-        warnings.warn(
-            "`compile()` was not called as part of model loading because the model's `compile()` "
-            "method is custom. Subclassed models that override `compile()` should also override "
-            "`compile_from_config(config)`, or call `compile()` yourself after loading.",
-            stacklevel=3,
-        )
-        return
-    arguments = {}
-    accepted = set(inspect.signature(Model.compile).parameters) - {"self"}
-    for key, value in compile_config.items():
-        if key not in accepted:
-            if value not in (None, False, {}, []):
-                warnings.warn(f"Ignoring the compile argument {key}={value!r} saved in the file: numeras has no such argument.", stacklevel=3)
-            continue
-        arguments[key] = _nested_value(value, context) if key != "loss_weights" else value
     try:
-        model.compile(**arguments)
-        if model.built and model.optimizer is not None and not model.optimizer.built:
-            model.optimizer.build(model.trainable_weights)
+        with object_registration.CustomObjectScope(context.custom):
+            model.compile_from_config(compile_config)
     except (UnknownObjectError, UnsafeDeserializationError, DeserializationError):
         raise
     except Exception as error:  # noqa: BLE001

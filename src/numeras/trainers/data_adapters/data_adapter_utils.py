@@ -1,16 +1,19 @@
-"""Array data for fit/evaluate/predict: checking it, splitting it, and gathering batches into
-reused buffers so no epoch copies the dataset."""
+"""What every data path of fit/evaluate/predict/train_on_batch shares: converting ``x``/``y``/
+``sample_weight`` to arrays (or lists/dicts of arrays, one per model input or output), checking
+that they hold the same number of samples, turning ``class_weight`` into sample weights,
+splitting off a validation fraction, and packing a batch the way a step receives it (Keras 3's
+``trainers/data_adapters/data_adapter_utils.py``)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from numeras import backend
 from numeras.autodiff import Tensor
 from numeras.backend import xp
-from numeras.utils.tree import flatten, map_structure, pack_sequence_as
+from numeras.utils.tree import flatten, map_structure
 
 
 def to_array(value: Any, argument: str) -> Any:
@@ -30,11 +33,22 @@ def to_array(value: Any, argument: str) -> Any:
             ) from None
     if hasattr(value, "__array__"):
         return xp.asarray(value)
-    raise TypeError(
+    raise unsupported_data_error(value, argument)
+
+
+def unsupported_data_error(value: Any, argument: str) -> TypeError:
+    """The error for data no adapter reads (a generator, a dataset, an arbitrary object)."""
+    return TypeError(
         f"`{argument}` must be a NumPy array, a numeras Tensor or a list; received "
         f"{type(value).__name__}. Generators and datasets are not supported yet: convert the data "
         "to arrays first (e.g. numpy.asarray)."
     )
+
+
+def is_array_data(value: Any) -> bool:
+    """Whether ``value`` is in-memory data: an array, a Tensor, a list/tuple (of numbers or of
+    arrays) or a dict of them; what ``ArrayDataAdapter`` reads."""
+    return isinstance(value, (xp.ndarray, Tensor, list, tuple, Mapping)) or hasattr(value, "__array__")
 
 
 def _is_list_of_arrays(value: Any) -> bool:
@@ -80,74 +94,6 @@ def as_batch(value: Any) -> Any:
 def input_dtype(array: Any) -> Any:
     """Floating inputs are fed as floatx (Keras's data adapters do the same); others keep theirs."""
     return xp.dtype(backend.floatx()) if array.dtype.kind == "f" else array.dtype
-
-
-class BatchGatherer:
-    """Gathers rows of ``array`` into one reused buffer per batch size.
-
-    Every batch returned is a view of that buffer, valid until the next call.
-    """
-
-    def __init__(self, array: Any, batch_size: int, dtype: Any = None) -> None:
-        self.array = array
-        self.dtype = xp.dtype(dtype) if dtype is not None else array.dtype
-        self.buffer = xp.empty((min(batch_size, max(len(array), 1)), *array.shape[1:]), dtype=self.dtype)
-
-    def gather(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            view = self.array[index]
-            if view.dtype == self.dtype:
-                return view
-            out = self.buffer[: len(view)]
-            out[...] = view
-            return out
-        out = self.buffer[: len(index)]
-        if self.array.dtype == self.dtype:
-            xp.take(self.array, index, axis=0, out=out)
-        else:
-            out[...] = self.array[index]
-        return out
-
-
-class StructureGatherer:
-    """A ``BatchGatherer`` per array of a list/dict of arrays; ``gather`` returns the batch in
-    the same structure."""
-
-    def __init__(self, structure: Any, batch_size: int, dtype: Any = None) -> None:
-        self.structure = structure
-        self.gatherers = [
-            None if leaf is None else BatchGatherer(leaf, batch_size, dtype if dtype is not None else input_dtype(leaf))
-            for leaf in flatten(structure)
-        ]
-
-    def gather(self, index: Any) -> Any:
-        return pack_sequence_as(
-            self.structure, [None if g is None else g.gather(index) for g in self.gatherers]
-        )
-
-
-def make_gatherer(value: Any, batch_size: int, dtype: Any = None) -> Any:
-    """A gatherer for one array (the fast path) or a structure of arrays; ``None`` for no data.
-    ``dtype=None`` feeds floating data as floatx and keeps other dtypes."""
-    if value is None:
-        return None
-    if is_structure(value):
-        return StructureGatherer(value, batch_size, dtype)
-    return BatchGatherer(value, batch_size, dtype if dtype is not None else input_dtype(value))
-
-
-def batch_indices(n: int, batch_size: int, shuffle: bool, steps: int | None = None) -> Iterator[Any]:
-    """Slices (in order) or index arrays (shuffled with the seeded generator), one per step."""
-    count = math.ceil(n / batch_size) if n else 0
-    if steps is not None:
-        count = min(count, steps) if steps else count
-    if shuffle:
-        order = backend.random_generator().permutation(n)
-        for step in range(count):
-            yield order[step * batch_size : (step + 1) * batch_size]
-    else:
-        for step in range(count):
-            yield slice(step * batch_size, min((step + 1) * batch_size, n))
 
 
 def split_validation(arrays: list, validation_split: float) -> tuple[list, list]:
@@ -232,3 +178,62 @@ def class_weights_for(y: Any, class_weight: dict) -> Any:
     for cls, weight in class_weight.items():
         table[int(cls)] = weight
     return table[classes]
+
+
+def scale_weights(sample_weight: Any, weights: Any) -> Any:
+    """``sample_weight`` (an array, or one per output) times the per-sample ``weights``."""
+    if is_structure(sample_weight):
+        return map_structure(lambda w: None if w is None else w * weights, sample_weight)
+    return sample_weight * weights
+
+
+def standardize_data(x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict | None = None) -> tuple:
+    """``(x, y, sample_weight)`` as arrays (or structures of arrays) of the same length, with
+    ``class_weight`` folded into ``sample_weight``: what every data path starts with."""
+    x, y = to_data(x, "x"), to_data(y, "y")
+    sample_weight = to_data(sample_weight, "sample_weight")
+    check_same_length(x, y, sample_weight)
+    if class_weight is not None and y is not None:
+        weights = class_weights_for(y, class_weight)
+        sample_weight = weights if sample_weight is None else scale_weights(sample_weight, weights)
+    return x, y, sample_weight
+
+
+def check_positive_int(value: Any, argument: str, method: str, allow_zero: bool = False) -> None:
+    valid = isinstance(value, (int, xp.integer)) and not isinstance(value, bool)
+    if not valid or value < (0 if allow_zero else 1):
+        raise ValueError(
+            f"{method}: `{argument}` must be a {'non-negative' if allow_zero else 'positive'} "
+            f"integer, received {value!r}."
+        )
+
+
+def check_batch_size(batch_size: Any, method: str, argument: str = "batch_size") -> int:
+    """``batch_size`` as an int; 32 (Keras's default) when None."""
+    if batch_size is None:
+        return 32
+    check_positive_int(batch_size, argument, method)
+    return int(batch_size)
+
+
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
+    """What a step receives, as Keras's data adapters give it: ``x`` alone (``(x,)`` when ``x``
+    is a list or tuple), ``(x, y)``, or ``(x, y, sample_weight)``; so ``inputs, targets = data``
+    works in a custom ``train_step``."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def unpack_x_y_sample_weight(data: Any) -> tuple:
+    """``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` as a triple."""
+    if isinstance(data, tuple):
+        if len(data) == 1:
+            return data[0], None, None
+        if len(data) == 2:
+            return data[0], data[1], None
+        if len(data) == 3:
+            return data
+    return data, None, None

@@ -1,0 +1,736 @@
+"""``Trainer``: how a model is trained (Keras 3's ``trainers/trainer.py``). ``compile`` chooses
+the optimizer, loss and metrics; ``fit``, ``evaluate`` and ``predict`` run the loops over an
+``EpochIterator``, each step going through ``train_step`` / ``test_step`` / ``predict_step`` so
+subclasses can replace a step and keep the loop. ``Model`` is ``Trainer`` plus ``Layer``."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+from numeras import backend
+from numeras.autodiff import GradientTape, Tensor, no_grad
+from numeras.backend import xp
+from numeras.backend.blas_threads import ThreadTuner
+from numeras.trainers.data_adapters import data_adapter_utils as data_utils
+from numeras.trainers.data_adapters.data_adapter_utils import (
+    check_batch_size,
+    check_positive_int,
+    pack_x_y_sample_weight,
+    unpack_x_y_sample_weight,
+)
+from numeras.trainers.epoch_iterator import EpochIterator
+from numeras.utils.tree import flatten, is_nested, map_structure, pack_sequence_as
+
+
+class Trainer:
+    """The training half of ``Model``: compile, the steps, the loops and the per-batch methods.
+    It relies on the ``Layer`` half for ``__call__``, weights, ``losses`` and ``built``."""
+
+    def __init__(self) -> None:
+        self.compiled = False
+        self.optimizer: Any = None
+        self.loss: Any = None
+        self.stop_training = False
+        self.history: Any = None
+        self._compile_loss: Any = None
+        self._compile_metrics: Any = None
+        self._loss_tracker: Any = None
+        self._compile_config: dict | None = None
+        self._initial_epoch: int | None = None
+
+    # -- compile ------------------------------------------------------------------------
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        loss_weights: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: Any = "auto",
+        auto_scale_loss: bool = True,
+    ) -> None:
+        """Choose how to train: ``optimizer`` and ``loss`` (names or objects) and ``metrics``
+        to report (names keep the spelling you give: ``'acc'`` is logged as ``acc``)."""
+        from numeras import losses, optimizers
+        from numeras import metrics as metrics_module
+        from numeras.trainers.compile_utils import CompileLoss, CompileMetrics
+
+        self.optimizer = optimizers.get(optimizer)
+        for spec in flatten(loss):
+            if isinstance(spec, str) and spec.lower() not in losses.SHAPE_DEPENDENT_NAMES:
+                losses.get(spec)  # an unknown name fails now, not at the first step
+        _check_loss_weights(loss_weights)
+        metrics = _standardize_metrics_argument(metrics, "metrics")
+        weighted_metrics = _standardize_metrics_argument(weighted_metrics, "weighted_metrics")
+        for spec in flatten(metrics) + flatten(weighted_metrics):
+            if isinstance(spec, str) and spec.lower() not in _RESOLVED_LATER:
+                # Unknown names fail here, at compile time, not after the first epoch.
+                metrics_module.get(spec)
+        self.loss = loss
+        self.loss_weights = loss_weights
+        output_names = getattr(self, "output_names", None)
+        compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
+        compile_metrics = (
+            CompileMetrics(metrics, weighted_metrics, output_names, compile_loss=compile_loss, loss=loss)
+            if metrics or weighted_metrics
+            else None
+        )
+        # Set past Layer.__setattr__: these are listed by `metrics` itself, not as attributes.
+        object.__setattr__(self, "_compile_loss", compile_loss)
+        object.__setattr__(self, "_compile_metrics", compile_metrics)
+        object.__setattr__(self, "_loss_tracker", metrics_module.Mean(name="loss"))
+        # What get_compile_config() serializes (Keras 3 records the same eight arguments).
+        object.__setattr__(self, "_compile_config", {
+            "optimizer": self.optimizer,
+            "loss": loss,
+            "loss_weights": loss_weights,
+            "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
+            "run_eagerly": run_eagerly,
+            "steps_per_execution": steps_per_execution,
+            "jit_compile": jit_compile,
+        })
+        self.compiled = True
+        self.stop_training = False
+
+    @property
+    def metrics(self) -> list:
+        """Keras 3's order: the loss tracker ``loss``, the compiled metrics (one object,
+        ``compile_metrics``, whose result is a dict), the per-output loss trackers, then the
+        metrics assigned as attributes of the model and of its layers. ``fit`` resets all of
+        them at the start of each epoch; override this property to report your own."""
+        found = []
+        if self.compiled:
+            found.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                found.append(self._compile_metrics)
+            if self._compile_loss is not None:
+                found.extend(self._compile_loss.metrics)
+        found.extend(self._tracked_metrics)
+        for layer in self._flatten_layers(include_self=False):
+            if not isinstance(layer, Trainer):
+                found.extend(layer._tracked_metrics)
+        return found
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self) -> None:
+        for metric in self.metrics:
+            metric.reset_state()
+
+    # -- steps --------------------------------------------------------------------------
+    def compute_loss(
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Any = None,
+        sample_weight: Any = None,
+        training: bool = True,
+    ) -> Tensor:
+        """The total loss: the compiled loss (``sum_i loss_weight_i * loss_i`` over the outputs)
+        plus every loss the layers added (weight regularization penalties, ``add_loss``), each
+        summed to a scalar."""
+        from numeras import ops
+
+        del x, training
+        total = None
+        if self._compile_loss is not None and y is not None:
+            total = self._compile_loss(y, y_pred, sample_weight)
+        for extra in self.losses:
+            if not isinstance(extra, Tensor):
+                extra = Tensor(xp.asarray(extra, dtype=backend.floatx()))
+            if extra.data.dtype.kind != "f":
+                extra = ops.cast(extra, backend.floatx())
+            if extra.ndim:
+                extra = ops.sum(extra)
+            total = extra if total is None else total + extra
+        if total is None:
+            raise ValueError(
+                "compute_loss: no loss to minimise. Pass `loss=` to compile(), or add losses in "
+                "call() with self.add_loss(...)."
+            )
+        return total
+
+    def _compute_loss(self, x: Any, y: Any, y_pred: Any, sample_weight: Any, training: bool) -> Tensor:
+        """``compute_loss``, also for overrides written without the ``training`` argument."""
+        if _takes_training_argument(type(self)):
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
+    def _track_loss(self, loss: Tensor, batch_size: int) -> None:
+        self._loss_tracker.update_state(loss.data, sample_weight=batch_size)
+
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict:
+        """Update the compiled metrics with one batch and return every metric's running value.
+        ``sample_weight`` applies to ``weighted_metrics`` only, as in Keras."""
+        del x
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict:
+        """``{name: value}`` of every metric in ``metrics`` (a dict result, such as the compiled
+        metrics', is merged in)."""
+        logs: dict = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                logs.update(result)
+            else:
+                logs[metric.name] = result
+        return {name: _to_float(value) for name, value in sorted(logs.items())}
+
+    def _get_metrics_result_or_logs(self, logs: Any) -> dict:
+        """The metrics' results, unless a custom step returned logs with other keys (Keras)."""
+        results = self.get_metrics_result()
+        if not isinstance(logs, dict):
+            return results
+        # A step may return {"loss": ..., "compile_metrics": {...}}: merge nested results in, so
+        # that validation logs get their "val_" prefix on the real names.
+        flat: dict = {}
+        for key, value in logs.items():
+            if isinstance(value, Mapping):
+                flat.update(value)
+            else:
+                flat[key] = value
+        if set(flat) == set(results):
+            return results
+        return {key: _to_float(value) for key, value in flat.items()}
+
+    def _flatten_metrics_in_order(self, logs: dict) -> Any:
+        """``logs`` as a list in the order of ``metrics`` (compiled metrics by their own names,
+        then any other key in sorted order); a single value alone."""
+        from numeras.trainers.compile_utils import CompileMetrics
+
+        names = []
+        for metric in self.metrics:
+            if isinstance(metric, CompileMetrics):
+                names.extend(sub.name for sub in metric.metrics)
+            else:
+                names.append(metric.name)
+        results = [logs[name] for name in names if name in logs]
+        results.extend(logs[key] for key in sorted(logs) if key not in names)
+        return results[0] if len(results) == 1 else results
+
+    def train_step(self, data: tuple) -> dict:
+        """One gradient update on a batch ``(x, y, sample_weight)``; returns the running logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        trainable = self.trainable_weights
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
+        grads = tape.gradient(loss, trainable, out=self._gradient_buffers(trainable))
+        self.optimizer.apply_gradients(zip(grads, trainable))
+        self._track_loss(loss, _batch_len(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _gradient_buffers(self, trainable: list) -> list:
+        """Arrays, reused every step, that receive the gradients of ``trainable``: views into one
+        flat buffer per dtype, so no step allocates (and page-faults in) gradient memory, and all
+        gradients are contiguous for a single all-reduce. Rebuilt when the variables change."""
+        key = [(id(v), v.data.shape, v.data.dtype) for v in trainable]
+        cached = self.__dict__.get("_gradient_buffer_cache")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        sizes: dict = {}
+        for v in trainable:
+            sizes[v.data.dtype] = sizes.get(v.data.dtype, 0) + v.data.size
+        flat = {dtype: xp.empty(size, dtype=dtype) for dtype, size in sizes.items()}
+        offsets = dict.fromkeys(flat, 0)
+        buffers = []
+        for v in trainable:
+            start = offsets[v.data.dtype]
+            offsets[v.data.dtype] = start + v.data.size
+            buffers.append(flat[v.data.dtype][start : start + v.data.size].reshape(v.data.shape))
+        self._gradient_buffer_cache = (key, buffers)
+        return buffers
+
+    def test_step(self, data: tuple) -> dict:
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._track_loss(loss, _batch_len(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data: Any) -> Any:
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    # -- checks done before any step ----------------------------------------------------
+    def _require_compiled(self, method: str) -> None:
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call `compile()` before `{method}()`: e.g. "
+                "model.compile(optimizer='rmsprop', loss='categorical_crossentropy', "
+                "metrics=['accuracy'])."
+            )
+
+    def _expected_input_shape(self) -> tuple | None:
+        return None
+
+    def _check_input_data(self, x: Any, method: str) -> None:
+        """Check input data against the model's inputs (functional models know them)."""
+
+    def _symbolic_outputs(self) -> Any:
+        """The model's symbolic outputs, when it has them (functional models)."""
+        return None
+
+    def _prepare_inputs(self, x: Any, method: str) -> Any:
+        """Check ``x`` against the model's input, building the model from it when needed."""
+        self._check_input_data(x, method)
+        if data_utils.is_structure(x):
+            if not self.built:
+                self._ensure_built(map_structure(lambda a: None if a is None else (None, *a.shape[1:]), x))
+            return x
+        expected = self._expected_input_shape()
+        if expected is not None and x.ndim >= 1:
+            received = x.shape[1:]
+            wanted = tuple(expected[1:])
+            if len(received) != len(wanted) or any(
+                w is not None and w != r for w, r in zip(wanted, received)
+            ):
+                hint = ""
+                if math.prod(received) == math.prod(w or 0 for w in wanted):
+                    hint = f" Reshape it first: x.reshape((len(x), {', '.join(str(w) for w in wanted)}))."
+                raise ValueError(
+                    f"{method}: `x` has samples of shape {tuple(received)}, but the model expects "
+                    f"samples of shape {wanted} (input shape {tuple(expected)}).{hint}"
+                )
+        if not self.built:
+            self._ensure_built((None, *x.shape[1:]))
+        return x
+
+    def _output_shape_for(self, x: Any) -> Any:
+        if data_utils.is_structure(x):
+            return None
+        try:
+            return self.compute_output_shape((None, *x.shape[1:]))
+        except Exception:  # noqa: BLE001 - an unknown output shape only skips the label check
+            return None
+
+    def _validate_targets(self, x: Any, y: Any) -> None:
+        """Check the targets against the compiled loss(es) before any step, so that e.g. integer
+        labels given to ``categorical_crossentropy`` fail with the fix, not with a shape error."""
+        if y is None or self._compile_loss is None:
+            return
+        from numeras import losses
+        from numeras.trainers.compile_utils import align_targets
+
+        symbolic = self._symbolic_outputs()
+        if symbolic is not None:
+            compile_loss = self._compile_loss
+            if not compile_loss.built:
+                compile_loss.build(y, symbolic)
+            slots = compile_loss._slots
+            targets = align_targets(y, symbolic, slots)
+            for slot, loss in compile_loss.resolved_losses():
+                index = slots.index(slot)
+                output = symbolic if slot.key is None else symbolic[slot.key]
+                if targets[index] is not None and not data_utils.is_structure(targets[index]):
+                    losses.validate_targets(loss, targets[index], tuple(output.shape))
+            return
+        if is_nested(self.loss) or data_utils.is_structure(y):
+            return
+        output_shape = self._output_shape_for(x)
+        if isinstance(output_shape, tuple) and all(n is None or isinstance(n, int) for n in output_shape):
+            losses.validate_targets(losses.resolve(self.loss, y, output_shape), y, output_shape)
+
+    def _check_data_for_model(self, iterator: EpochIterator, method: str) -> None:
+        """Check in-memory data against the model (building it from the data if needed) before
+        any step, so a wrong shape or label encoding fails with the fix."""
+        data = iterator.data_adapter.in_memory_data()
+        if data is not None:
+            self._prepare_inputs(data[0], method)
+            self._validate_targets(data[0], data[1])
+
+    def _make_callbacks(self, callbacks: Any, verbose: Any, epochs: int, steps: Any, add_history: bool = False) -> Any:
+        from numeras.callbacks import CallbackList
+
+        verbose = 1 if verbose == "auto" else int(verbose)
+        return CallbackList(
+            callbacks, add_history=add_history, add_progbar=verbose != 0, model=self,
+            verbose=verbose, epochs=epochs, steps=steps,
+        )
+
+    # -- fit / evaluate / predict ---------------------------------------------------------
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: Any = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        class_weight: dict | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+    ) -> Any:
+        """Train for ``epochs`` passes over ``x``/``y`` in mini-batches of ``batch_size`` (32 by
+        default), one optimizer step per batch. Returns the ``History``."""
+        from numeras.callbacks import CallbackList
+
+        self._require_compiled("fit")
+        check_positive_int(epochs, "epochs", "fit", allow_zero=True)
+        epoch_iterator = EpochIterator(
+            x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
+            shuffle=shuffle, class_weight=class_weight, method="fit",
+        )
+        val_iterator = None
+        if validation_data is not None or validation_split:
+            val_batch_size = epoch_iterator.data_adapter.batch_size
+            if validation_batch_size:
+                val_batch_size = check_batch_size(validation_batch_size, "fit", "validation_batch_size")
+            if validation_data is None:
+                val_iterator = epoch_iterator.split_validation(validation_split, val_batch_size, validation_steps)
+            else:
+                val_iterator = EpochIterator(
+                    *_unpack_validation(validation_data), batch_size=val_batch_size,
+                    steps_per_epoch=validation_steps, method="evaluate",
+                )
+        self._check_data_for_model(epoch_iterator, "fit")
+        if val_iterator is not None:
+            self._check_data_for_model(val_iterator, "fit (validation_data)")
+
+        callback_list = callbacks
+        if not isinstance(callbacks, CallbackList):
+            callback_list = self._make_callbacks(
+                callbacks, verbose, epochs, epoch_iterator.num_batches, add_history=True
+            )
+        self.stop_training = False
+        self._initial_epoch = None
+        # Picks the BLAS thread count by timing a few steps each epoch (backend/blas_threads.py).
+        epoch_iterator.hook = self._blas_thread_tuner = ThreadTuner.create()
+        callback_list.on_train_begin()
+        # A callback (BackupAndRestore) may resume an interrupted run at a later epoch.
+        initial_epoch = self._initial_epoch or initial_epoch
+        epoch_logs: dict = {}
+        with epoch_iterator:
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callback_list.on_epoch_begin(epoch)
+                logs: dict = {}
+                for step, batch in epoch_iterator.enumerate_epoch():
+                    callback_list.on_train_batch_begin(step)
+                    logs = self.train_step(batch)
+                    callback_list.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                epoch_logs = self._get_metrics_result_or_logs(logs)
+                if val_iterator is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self.evaluate(
+                        verbose=0, return_dict=True, _callbacks=callback_list, _epoch_iterator=val_iterator
+                    )
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                if self.stop_training:
+                    break
+        callback_list.on_train_end(epoch_logs)
+        return self.history
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: Any = None,
+        return_dict: bool = False,
+        _callbacks: Any = None,
+        _epoch_iterator: EpochIterator | None = None,
+    ) -> Any:
+        """Loss and metrics over ``x``/``y`` in inference mode: a float (loss only), a list
+        ``[loss, *metrics]`` or, with ``return_dict``, a dict."""
+        self._require_compiled("evaluate")
+        epoch_iterator = _epoch_iterator
+        if epoch_iterator is None:
+            # fit's validation passes its own iterator, checked when fit started.
+            epoch_iterator = EpochIterator(
+                x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps, method="evaluate"
+            )
+            self._check_data_for_model(epoch_iterator, "evaluate")
+        callback_list = _callbacks or self._make_callbacks(callbacks, verbose, 1, epoch_iterator.num_batches)
+        self.reset_metrics()
+        callback_list.on_test_begin()
+        logs: dict = {}
+        with no_grad():
+            for step, batch in epoch_iterator.enumerate_epoch():
+                callback_list.on_test_batch_begin(step)
+                logs = self.test_step(batch)
+                callback_list.on_test_batch_end(step, logs)
+        logs = self._get_metrics_result_or_logs(logs)
+        callback_list.on_test_end(logs)
+        if return_dict:
+            return logs
+        return self._flatten_metrics_in_order(logs)
+
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        steps: int | None = None,
+        callbacks: Any = None,
+    ) -> Any:
+        """The model's outputs for ``x``, computed in batches in inference mode: an ndarray, or
+        for a model with several outputs a list (or dict) of ndarrays."""
+        epoch_iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, method="predict")
+        self._check_data_for_model(epoch_iterator, "predict")
+        callback_list = self._make_callbacks(callbacks, verbose, 1, epoch_iterator.num_batches)
+        outputs = _OutputCollector(epoch_iterator.data_adapter)
+        callback_list.on_predict_begin()
+        with no_grad():
+            for step, batch in epoch_iterator.enumerate_epoch():
+                callback_list.on_predict_batch_begin(step)
+                shown = outputs.add(self.predict_step(batch))
+                callback_list.on_predict_batch_end(step, {"outputs": shown})
+        callback_list.on_predict_end()
+        return outputs.result()
+
+    # -- one batch ----------------------------------------------------------------------
+    def _prepare_batch(self, method: str, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None) -> Any:
+        """The data path of the ``*_on_batch`` methods: the same conversion and checks as an
+        epoch's, the whole data as one batch."""
+        x, y, sample_weight = data_utils.standardize_data(x, y, sample_weight, class_weight)
+        x = self._prepare_inputs(x, method)
+        self._validate_targets(x, y)
+        return pack_x_y_sample_weight(data_utils.as_batch(x), y, sample_weight)
+
+    def train_on_batch(
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: dict | None = None,
+        return_dict: bool = False,
+    ) -> Any:
+        """One gradient step on exactly this batch; returns the loss (and metrics)."""
+        self._require_compiled("train_on_batch")
+        logs = self.train_step(self._prepare_batch("train_on_batch", x, y, sample_weight, class_weight))
+        return self._format_batch_logs(logs, return_dict)
+
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
+        self._require_compiled("test_on_batch")
+        batch = self._prepare_batch("test_on_batch", x, y, sample_weight)
+        self.reset_metrics()
+        with no_grad():
+            logs = self.test_step(batch)
+        return self._format_batch_logs(logs, return_dict)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        batch = self._prepare_batch("predict_on_batch", x)
+        with no_grad():
+            out = self.predict_step(batch)
+        if isinstance(out, Tensor):
+            return out.data
+        return map_structure(lambda t: t.data if isinstance(t, Tensor) else t, out)
+
+    def _format_batch_logs(self, logs: dict, return_dict: bool) -> Any:
+        logs = self._get_metrics_result_or_logs(logs)
+        if return_dict:
+            return logs
+        return self._flatten_metrics_in_order(logs)
+
+    # -- compile config (saving) ----------------------------------------------------------
+    def get_compile_config(self) -> dict:
+        """The arguments ``compile`` was called with, serialized as Keras 3 does (``{}`` before
+        ``compile``); the optimizer is the current one, with its current state."""
+        if not self.compiled or self._compile_config is None:
+            return {}
+        from numeras.saving import serialization_lib
+
+        arguments = dict(self._compile_config, optimizer=self.optimizer)
+        for key in ("metrics", "weighted_metrics"):
+            if not arguments[key]:
+                arguments[key] = None
+        return serialization_lib.serialize_keras_object(arguments)
+
+    def compile_from_config(self, config: dict) -> None:
+        """``compile`` with the arguments a ``get_compile_config`` dict describes, then the
+        optimizer built for the weights so that saved optimizer state can be loaded into it.
+        A subclass that overrides ``compile`` must override this too (it is skipped, with a
+        warning, as in Keras). Unknown names resolve through ``custom_object_scope``."""
+        if type(self).compile is not Trainer.compile:
+            warnings.warn(
+                "`compile()` was not called as part of model loading because the model's `compile()` "
+                "method is custom. Subclassed models that override `compile()` should also override "
+                "`compile_from_config(config)`, or call `compile()` yourself after loading.",
+                stacklevel=2,
+            )
+            return
+        from numeras.saving import serialization_lib
+
+        accepted = set(inspect.signature(Trainer.compile).parameters) - {"self"}
+        arguments = {}
+        for key, value in config.items():
+            if key not in accepted:
+                if value not in (None, False, {}, []):
+                    warnings.warn(
+                        f"Ignoring the compile argument {key}={value!r} saved in the file: numeras has no such argument.",
+                        stacklevel=2,
+                    )
+                continue
+            arguments[key] = serialization_lib.deserialize_keras_object(value) if key != "loss_weights" else value
+        self.compile(**arguments)
+        if self.built and self.optimizer is not None and not self.optimizer.built:
+            self.optimizer.build(self.trainable_weights)
+
+    # -- hooks a model overrides (functional and sequential models know their inputs) -----
+    def _expected_input_shape(self) -> tuple | None:
+        return None
+
+    def _check_input_data(self, x: Any, method: str) -> None:
+        """Check input data against the model's inputs (functional models know them)."""
+
+    def _symbolic_outputs(self) -> Any:
+        """The model's symbolic outputs, when it has them (functional models)."""
+        return None
+
+
+class _OutputCollector:
+    """``predict``'s outputs, batch after batch, written into arrays allocated at the first
+    batch when the number of samples is known (concatenated at the end otherwise)."""
+
+    def __init__(self, data_adapter: Any) -> None:
+        rows = data_adapter.num_samples
+        batches = data_adapter.num_batches
+        if rows is not None and batches is not None:
+            rows = min(rows, batches * data_adapter.batch_size)
+        self.rows = rows
+        self.structure: Any = None
+        self.buffers: list = []
+        self.position = 0
+
+    def add(self, batch_out: Any) -> Any:
+        """Store one batch's outputs; returns them as arrays, for the callbacks."""
+        if isinstance(batch_out, Tensor):
+            arrays = [batch_out.data]
+        else:
+            arrays = [leaf.data if isinstance(leaf, Tensor) else xp.asarray(leaf) for leaf in flatten(batch_out)]
+        if self.structure is None:
+            self.structure = batch_out
+            if self.rows is not None:
+                self.buffers = [xp.empty((self.rows, *a.shape[1:]), dtype=a.dtype) for a in arrays]
+            else:
+                self.buffers = [[] for _ in arrays]
+        count = len(arrays[0])
+        for buffer, array in zip(self.buffers, arrays):
+            if isinstance(buffer, list):
+                buffer.append(array.copy())
+            else:
+                buffer[self.position : self.position + count] = array
+        self.position += count
+        return arrays[0] if not is_nested(self.structure) else pack_sequence_as(self.structure, arrays)
+
+    def result(self) -> Any:
+        if self.structure is None:
+            return xp.empty((0,))
+        results = [
+            xp.concatenate(buffer) if isinstance(buffer, list) else buffer[: self.position]
+            for buffer in self.buffers
+        ]
+        return results[0] if not is_nested(self.structure) else pack_sequence_as(self.structure, results)
+
+
+_RESOLVED_LATER = {"accuracy", "acc", "crossentropy", "ce"}
+
+
+def _unpack_validation(validation_data: Any) -> tuple:
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError(
+            "fit: `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+            f"val_sample_weight), received {type(validation_data).__name__}."
+        )
+    vx = data_utils.to_data(validation_data[0], "validation_data[0]")
+    vy = data_utils.to_data(validation_data[1], "validation_data[1]")
+    vw = data_utils.to_data(validation_data[2], "validation_data[2]") if len(validation_data) == 3 else None
+    data_utils.check_same_length(vx, vy, vw)
+    return vx, vy, vw
+
+
+
+def _batch_len(x: Any) -> int:
+    if isinstance(x, (list, tuple, Mapping)):
+        x = next(leaf for leaf in flatten(x) if leaf is not None)
+    return len(x)
+
+
+
+def _standardize_metrics_argument(metrics: Any, argument: str) -> Any:
+    """``metrics`` as a list or dict (a single name, function or Metric becomes a list)."""
+    if metrics is None or isinstance(metrics, (list, tuple, Mapping)):
+        return metrics
+    if isinstance(metrics, str) or callable(metrics):
+        return [metrics]
+    raise TypeError(
+        f"compile: `{argument}` must be a list such as ['accuracy'] (or a dict keyed by output "
+        f"name), received {type(metrics).__name__}."
+    )
+
+
+def _check_loss_weights(loss_weights: Any) -> None:
+    """``loss_weights`` must hold numbers (one, a list, or a dict by output name). Names of
+    metrics there come from Keras 2's positional order, ``compile(optimizer, loss, metrics)``."""
+    if loss_weights is None:
+        return
+    values = list(loss_weights.values()) if isinstance(loss_weights, Mapping) else flatten(loss_weights)
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) and not _is_number(value):
+            hint = ""
+            if isinstance(value, str) or callable(value):
+                hint = (
+                    " It looks like metrics: the third positional argument of compile() is "
+                    "`loss_weights` (Keras 3), so pass metrics by keyword, e.g. "
+                    "compile(optimizer, loss, metrics=['accuracy'])."
+                )
+            raise TypeError(
+                f"compile: `loss_weights` must be a number, a list of numbers or a dict of numbers "
+                f"by output name, received {loss_weights!r}.{hint}"
+            )
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, str)
+
+
+_TAKES_TRAINING: dict[type, bool] = {}
+
+
+def _takes_training_argument(cls: type) -> bool:
+    known = _TAKES_TRAINING.get(cls)
+    if known is None:
+        parameters = inspect.signature(cls.compute_loss).parameters
+        known = "training" in parameters or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+        )
+        _TAKES_TRAINING[cls] = known
+    return known
+
+
+def _to_float(value: Any) -> Any:
+    if isinstance(value, Tensor):
+        value = value.data
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value  # e.g. a metric with one value per threshold
