@@ -20,7 +20,7 @@ from numeras.autodiff.tensor import dtype_name
 from numeras.backend import xp
 from numeras.symbolic import Operation, any_symbolic, symbolic_call
 from numeras.symbolic.tensor import standardize_dtype as _dtype_name
-from numeras.utils.tree import flatten
+from numeras.utils.tree import flatten, map_shape_structure, map_structure
 
 _ALLOWED_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "weights"}
 
@@ -315,7 +315,8 @@ class Layer(Operation):
         if any_symbolic(inputs):
             return symbolic_call(self, inputs, *args, training=training, **kwargs)
         inputs = self._convert_inputs(inputs)
-        self._ensure_built(_shape_of(inputs))
+        if not self.built:
+            self._ensure_built(map_structure(_batch_shape, inputs))
         if training is None:
             training = _CallContext.training
         if _CallContext.depth == 0:
@@ -436,43 +437,30 @@ def _accepts_training(cls: type) -> bool:
     return cached
 
 
-def _shape_of(structure: Any) -> Any:
-    if isinstance(structure, Tensor):
-        return (None, *structure.shape[1:]) if structure.ndim else ()
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(_shape_of(v) for v in structure)
-    if isinstance(structure, dict):
-        return {k: _shape_of(v) for k, v in structure.items()}
+def _batch_shape(value: Any) -> Any:
+    """A tensor's shape with an unknown batch axis (``None`` for anything else)."""
+    if isinstance(value, Tensor):
+        return (None, *value.shape[1:]) if value.ndim else ()
     return None
-
-
-def _zeros_for(shape: Any, dtype: str) -> Any:
-    if isinstance(shape, tuple) and all(n is None or isinstance(n, int) for n in shape):
-        return Tensor(xp.zeros(tuple(1 if n is None else n for n in shape), dtype=dtype))
-    if isinstance(shape, (list, tuple)):
-        return type(shape)(_zeros_for(s, dtype) for s in shape)
-    if isinstance(shape, dict):
-        return {k: _zeros_for(v, dtype) for k, v in shape.items()}
-    raise ValueError(f"cannot make a sample input for shape {shape!r}")
 
 
 def _dry_run_shape(layer: Layer, input_shape: Any) -> Any:
     """Output shape(s) of ``layer``, found by calling it on a batch of one zero sample."""
     with no_grad():
-        outputs = layer(_zeros_for(input_shape, layer.dtype), training=False)
+        sample = map_shape_structure(
+            lambda shape: Tensor(xp.zeros(tuple(1 if n is None else n for n in shape), dtype=layer.dtype)),
+            input_shape,
+        )
+        outputs = layer(sample, training=False)
     batch_unknown = _first_dim_unknown(input_shape)
 
     def shape_of(t: Any) -> Any:
         if isinstance(t, Tensor):
             shape = tuple(t.shape)
             return (None, *shape[1:]) if batch_unknown and shape else shape
-        if isinstance(t, (list, tuple)):
-            return type(t)(shape_of(v) for v in t)
-        if isinstance(t, dict):
-            return {k: shape_of(v) for k, v in t.items()}
         return None
 
-    return shape_of(outputs)
+    return map_structure(shape_of, outputs)
 
 
 def _first_dim_unknown(shape: Any) -> bool:

@@ -62,7 +62,9 @@ class Functional(Function, Model):
         trainable = kwargs.pop("trainable", None)
         inputs, outputs = graph_ends(inputs, outputs, make_input=_input_like)
         Model.__init__(self, name=name, **kwargs)
-        self._init_graph(inputs, outputs)  # tracks the graph's layers in order, as sublayers
+        self._init_graph(inputs, outputs)
+        for operation in self._operations:
+            self._track_layer(operation)
         if trainable is not None:
             self.trainable = trainable
         self.built = True
