@@ -5,7 +5,8 @@ import pytest
 
 import numeras
 from numeras import layers, models
-from numeras.layers.operators import TensorOperator, broadcast_shapes, decode_key, encode_key
+from numeras.layers.operators import TensorOperator
+from numeras.symbolic.operators import broadcast_shapes, decode_key, encode_key
 
 
 def _data(shape=(6, 5), seed=0):

@@ -217,6 +217,10 @@ def test_dict_inputs_and_outputs():
     assert sorted(history.history) == ["cls_accuracy", "cls_loss", "loss", "sum_loss"]
     predictions = model.predict(data, verbose=0)
     assert set(predictions) == {"sum", "cls"} and predictions["sum"].shape == (20, 1)
+    # Shapes are matched to dict inputs by key, as data is (a shape tuple is one leaf).
+    shapes = model.compute_output_shape({"b": (5, 2), "a": (5, 3)})
+    assert shapes == {"sum": (5, 1), "cls": (5, 2)}
+    assert model.compute_output_shape([(None, 3), (None, 2)]) == {"sum": (None, 1), "cls": (None, 2)}
 
 
 def test_functional_config_follows_keras3_format_and_round_trips():

@@ -7,6 +7,7 @@ from typing import Any
 from numeras.autodiff import graph
 from numeras.autodiff.tensor import Tensor
 from numeras.backend import xp
+from numeras.utils.tree import flatten, pack_sequence_as
 
 
 class GradientTape:
@@ -170,26 +171,14 @@ def _zeroed(buffer: Any) -> Any:
     return buffer
 
 
+def _is_flat_list(structure: Any) -> bool:
+    # The common case, a flat list of sources: used as it is (the callers never modify it).
+    return type(structure) is list and not any(isinstance(v, (list, tuple, dict)) for v in structure)
+
+
 def _flatten(structure: Any) -> list:
-    if type(structure) is list and not any(isinstance(v, (list, tuple, dict)) for v in structure):
-        return structure  # the common case, a flat list (never modified by the callers)
-    if isinstance(structure, dict):
-        return [v for k in structure for v in _flatten(structure[k])]
-    if isinstance(structure, (list, tuple)):
-        return [v for item in structure for v in _flatten(item)]
-    return [structure]
+    return structure if _is_flat_list(structure) else flatten(structure)
 
 
 def _unflatten(structure: Any, flat: list) -> Any:
-    if type(structure) is list and not any(isinstance(v, (list, tuple, dict)) for v in structure):
-        return flat
-    values = iter(flat)
-
-    def build(s: Any) -> Any:
-        if isinstance(s, dict):
-            return {k: build(s[k]) for k in s}
-        if isinstance(s, (list, tuple)):
-            return type(s)(build(item) for item in s)
-        return next(values)
-
-    return build(structure)
+    return flat if _is_flat_list(structure) else pack_sequence_as(structure, flat)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from numeras.layers.core import Activation, Dense, Identity, Lambda
-from numeras.layers.input_layer import Input, InputLayer, KerasTensor, Node, SymbolicTensor
+from numeras.layers.input_layer import Input, InputLayer
 from numeras.layers.layer import Layer
 from numeras.layers.merging import (
     Add,
@@ -27,6 +27,7 @@ from numeras.layers.merging import (
 )
 from numeras.layers.regularization import Dropout
 from numeras.layers.reshaping import Flatten, Reshape
+from numeras.symbolic import KerasTensor, Node, SymbolicTensor
 
 _REGISTRY: dict[str, type] = {
     cls.__name__: cls
@@ -36,9 +37,16 @@ _REGISTRY: dict[str, type] = {
     )
 }
 
-# Models can be layers of other models; numeras.models imports this package, so they are
-# looked up when first needed.
+# Models can be layers of other models. numeras.models builds on this package (never the other
+# way round), so it hands its classes over with register_model_classes when it is imported.
 _MODEL_CLASS_NAMES = ("Functional", "Model", "Sequential")
+_MODEL_CLASSES: dict[str, type] = {}
+
+
+def register_model_classes(*classes: type) -> None:
+    """Let ``deserialize`` rebuild models (``numeras.models`` registers its classes)."""
+    for cls in classes:
+        _MODEL_CLASSES[cls.__name__] = cls
 
 
 def register(cls: type) -> type:
@@ -57,9 +65,12 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
     class_name = config["class_name"]
     lookup = {**_REGISTRY, **(custom_objects or {})}
     if class_name in _MODEL_CLASS_NAMES and class_name not in lookup:
-        from numeras import models
-
-        model_class = getattr(models, class_name)
+        if class_name not in _MODEL_CLASSES:
+            raise ValueError(
+                f"deserialize: {class_name!r} is a model class, known once numeras.models is "
+                "imported: `import numeras.models` (or use numeras.saving) before deserializing."
+            )
+        model_class = _MODEL_CLASSES[class_name]
         return model_class.from_config(config["config"], custom_objects=custom_objects)
     if class_name not in lookup:
         raise ValueError(

@@ -14,12 +14,13 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from numeras import backend
 from numeras.autodiff import Tensor, Variable, no_grad
 from numeras.autodiff.ops import cast as _cast
 from numeras.autodiff.tensor import dtype_name
 from numeras.backend import xp
-from numeras.utils import naming
+from numeras.symbolic import Operation, any_symbolic, symbolic_call
+from numeras.symbolic.tensor import standardize_dtype as _dtype_name
+from numeras.utils.tree import flatten, map_shape_structure, map_structure
 
 _ALLOWED_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "weights"}
 
@@ -31,12 +32,13 @@ class _CallContext:
     depth = 0
 
 
-class Layer:
+class Layer(Operation):
     """Base class of every layer and model.
 
     Subclasses override ``build(input_shape)`` to create weights with ``add_weight`` and
     ``call(inputs, training=None)`` to compute outputs from numeras ops. Layers and Variables
-    assigned as attributes are tracked, so their weights appear in ``weights``.
+    assigned as attributes are tracked, so their weights appear in ``weights``. A layer is an
+    ``Operation`` of ``numeras.symbolic``: called on symbolic tensors, it records a node.
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -65,7 +67,7 @@ class Layer:
         object.__setattr__(self, "_tracked_layers", [])
         object.__setattr__(self, "_tracked_variables", [])
         object.__setattr__(self, "_tracked_metrics", [])
-        self.name = name if name is not None else naming.auto_name(type(self).__name__)
+        Operation.__init__(self, name)
         self._trainable = bool(trainable)
         self._dtype = _dtype_name(dtype)
         self.autocast = autocast
@@ -74,7 +76,6 @@ class Layer:
         self._regularized: list[tuple[Variable, Callable]] = []
         self._build_input_shape: tuple | None = None
         self._output_shape: Any = None
-        self._inbound: list = []
         self.activity_regularizer = _get_regularizer(activity_regularizer)
         self._initial_weights = kwargs.get("weights")
         self._batch_input_shape = _legacy_input_shape(kwargs)
@@ -202,32 +203,6 @@ class Layer:
             found.extend(layer._tracked_metrics)
         return found
 
-    # -- the functional graph ------------------------------------------------------------
-    @property
-    def _inbound_nodes(self) -> list:
-        """Keras's name for the list of this layer's calls on symbolic inputs (``Node``s)."""
-        return self._inbound
-
-    def _first_node_attribute(self, attribute: str, name: str) -> Any:
-        if not self._inbound:
-            raise AttributeError(
-                f"Layer '{self.name}' has never been called on a symbolic input and thus has no "
-                f"defined {name}. `layer.{name}` exists for layers of a functional model: call "
-                "the layer on the output of keras.Input(...) (or of another such layer) first."
-            )
-        values = getattr(self._inbound[0], attribute)
-        return values[0] if len(values) == 1 else values
-
-    @property
-    def input(self) -> Any:
-        """The symbolic input(s) of this layer's first call in a functional graph."""
-        return self._first_node_attribute("input_tensors", "input")
-
-    @property
-    def output(self) -> Any:
-        """The symbolic output(s) of this layer's first call in a functional graph."""
-        return self._first_node_attribute("output_tensors", "output")
-
     @property
     def layers(self) -> list[Layer]:
         return list(self._tracked_layers)
@@ -337,12 +312,11 @@ class Layer:
             self._initial_weights = None
 
     def __call__(self, inputs: Any, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
-        from numeras.layers.input_layer import SymbolicTensor, symbolic_call
-
-        if _any_symbolic(inputs, SymbolicTensor):
+        if any_symbolic(inputs):
             return symbolic_call(self, inputs, *args, training=training, **kwargs)
         inputs = self._convert_inputs(inputs)
-        self._ensure_built(_shape_of(inputs))
+        if not self.built:
+            self._ensure_built(map_structure(_batch_shape, inputs))
         if training is None:
             training = _CallContext.training
         if _CallContext.depth == 0:
@@ -360,7 +334,7 @@ class Layer:
             _CallContext.depth -= 1
             _CallContext.training = previous
         if self.activity_regularizer is not None:
-            for out in _flatten(outputs):
+            for out in flatten(outputs):
                 if isinstance(out, Tensor):
                     self.add_loss(self.activity_regularizer(out))
         return outputs
@@ -417,16 +391,6 @@ def _marks_built(build: Callable) -> Callable:
     return wrapped
 
 
-def _dtype_name(dtype: Any) -> str:
-    if isinstance(dtype, dict):
-        dtype = dtype.get("config", {}).get("name")
-    if dtype is None:
-        return backend.floatx()
-    if hasattr(dtype, "name") and not isinstance(dtype, str) and not isinstance(dtype, type):
-        return xp.dtype(dtype.name).name
-    return xp.dtype(dtype).name
-
-
 def _legacy_input_shape(kwargs: dict) -> tuple | None:
     """The batch input shape given through ``input_shape``, ``input_dim`` or ``batch_input_shape``."""
     if kwargs.get("batch_input_shape") is not None:
@@ -473,61 +437,30 @@ def _accepts_training(cls: type) -> bool:
     return cached
 
 
-def _flatten(structure: Any) -> list:
-    if isinstance(structure, (list, tuple)):
-        return [v for item in structure for v in _flatten(item)]
-    if isinstance(structure, dict):
-        return [v for k in structure for v in _flatten(structure[k])]
-    return [structure]
-
-
-def _any_symbolic(structure: Any, symbolic_type: type) -> bool:
-    if isinstance(structure, symbolic_type):
-        return True
-    if isinstance(structure, (list, tuple)):
-        return any(_any_symbolic(v, symbolic_type) for v in structure)
-    if isinstance(structure, dict):
-        return any(_any_symbolic(v, symbolic_type) for v in structure.values())
-    return False
-
-
-def _shape_of(structure: Any) -> Any:
-    if isinstance(structure, Tensor):
-        return (None, *structure.shape[1:]) if structure.ndim else ()
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(_shape_of(v) for v in structure)
-    if isinstance(structure, dict):
-        return {k: _shape_of(v) for k, v in structure.items()}
+def _batch_shape(value: Any) -> Any:
+    """A tensor's shape with an unknown batch axis (``None`` for anything else)."""
+    if isinstance(value, Tensor):
+        return (None, *value.shape[1:]) if value.ndim else ()
     return None
-
-
-def _zeros_for(shape: Any, dtype: str) -> Any:
-    if isinstance(shape, tuple) and all(n is None or isinstance(n, int) for n in shape):
-        return Tensor(xp.zeros(tuple(1 if n is None else n for n in shape), dtype=dtype))
-    if isinstance(shape, (list, tuple)):
-        return type(shape)(_zeros_for(s, dtype) for s in shape)
-    if isinstance(shape, dict):
-        return {k: _zeros_for(v, dtype) for k, v in shape.items()}
-    raise ValueError(f"cannot make a sample input for shape {shape!r}")
 
 
 def _dry_run_shape(layer: Layer, input_shape: Any) -> Any:
     """Output shape(s) of ``layer``, found by calling it on a batch of one zero sample."""
     with no_grad():
-        outputs = layer(_zeros_for(input_shape, layer.dtype), training=False)
+        sample = map_shape_structure(
+            lambda shape: Tensor(xp.zeros(tuple(1 if n is None else n for n in shape), dtype=layer.dtype)),
+            input_shape,
+        )
+        outputs = layer(sample, training=False)
     batch_unknown = _first_dim_unknown(input_shape)
 
     def shape_of(t: Any) -> Any:
         if isinstance(t, Tensor):
             shape = tuple(t.shape)
             return (None, *shape[1:]) if batch_unknown and shape else shape
-        if isinstance(t, (list, tuple)):
-            return type(t)(shape_of(v) for v in t)
-        if isinstance(t, dict):
-            return {k: shape_of(v) for k, v in t.items()}
         return None
 
-    return shape_of(outputs)
+    return map_structure(shape_of, outputs)
 
 
 def _first_dim_unknown(shape: Any) -> bool:

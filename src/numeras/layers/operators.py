@@ -6,6 +6,10 @@ operator's name plus the number operand or the index, so a model that uses opera
 loads and prints in ``summary()`` like one made of layers only. Operands are symbolic tensors or
 Python numbers; arrays are refused (a constant array belongs in a layer's weight).
 
+What an operator means apart from computing it (its shape rule, its Keras class name, the index
+in Keras's JSON form) is in :mod:`numeras.symbolic.operators`, below the layers; this module
+registers the layer that computes it there.
+
 In a saved functional model, each one is written as Keras 3 writes the operation
 (``{"module": "keras.src.ops.numpy", "class_name": "Add", ...}`` with the number or the index among
 the node's arguments), so ``.keras`` files with operators move between Keras and numeras.
@@ -16,8 +20,20 @@ from __future__ import annotations
 from typing import Any
 
 from numeras import ops
-from numeras.backend import xp
 from numeras.layers.layer import Layer
+from numeras.symbolic import operators as symbolic_operators
+from numeras.symbolic.operators import (
+    KERAS_CLASSES,
+    KERAS_MODULE,
+    SYMBOLS,
+    broadcast_shapes,
+    decode_key,
+    encode_key,
+    getitem_shape,
+    is_int,
+    is_number,
+    matmul_shape,
+)
 from numeras.utils import naming
 
 _BINARY = {
@@ -29,120 +45,6 @@ _BINARY = {
     "matmul": ops.matmul,
 }
 _UNARY = {"negative": ops.negative, "absolute": ops.absolute}
-_SYMBOLS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "power": "**", "matmul": "@"}
-KERAS_CLASSES = {
-    "add": "Add",
-    "subtract": "Subtract",
-    "multiply": "Multiply",
-    "divide": "TrueDivide",
-    "power": "Power",
-    "matmul": "Matmul",
-    "negative": "Negative",
-    "absolute": "Absolute",
-    "getitem": "GetItem",
-}
-"""numeras's operator names and the classes Keras 3 records for them (module keras.src.ops.numpy)."""
-KERAS_MODULE = "keras.src.ops.numpy"
-
-
-def broadcast_shapes(first: tuple, second: tuple, owner: str = "") -> tuple:
-    """NumPy's broadcasting of two shapes in which ``None`` is an unknown size: an axis of size 1
-    takes the other's size, and an unknown one takes the other's known size (it must equal it, or
-    be 1, when the model runs)."""
-    rank = max(len(first), len(second))
-    a = (1,) * (rank - len(first)) + tuple(first)
-    b = (1,) * (rank - len(second)) + tuple(second)
-    out = []
-    for m, n in zip(a, b):
-        if m == 1:
-            out.append(n)
-        elif n == 1 or m == n:
-            out.append(m)
-        elif m is None or n is None:
-            out.append(n if m is None else m)
-        else:
-            raise ValueError(
-                f"{owner}: the shapes {tuple(first)} and {tuple(second)} do not broadcast together "
-                f"(sizes {m} and {n} on one axis). Reshape one operand, e.g. with layers.Reshape."
-            )
-    return tuple(out)
-
-
-def _matmul_shape(first: tuple, second: tuple) -> tuple:
-    a, b = tuple(first), tuple(second)
-    if not a or not b:
-        raise ValueError("`@`: both operands need at least one axis, received scalar shapes.")
-    left = a if len(a) > 1 else (1, *a)
-    right = b if len(b) > 1 else (*b, 1)
-    if left[-1] is not None and right[-2] is not None and left[-1] != right[-2]:
-        raise ValueError(
-            f"`@`: the last axis of the left operand ({left[-1]}) must equal the second-to-last of "
-            f"the right one ({right[-2]}); received shapes {a} and {b}."
-        )
-    batch = broadcast_shapes(left[:-2], right[:-2], "`@`")
-    out = (*batch, left[-2], right[-1])
-    if len(a) == 1:
-        out = out[:-2] + out[-1:]
-    if len(b) == 1:
-        out = out[:-1]
-    return out
-
-
-# -- indices, in Keras's JSON form ----------------------------------------------------------
-def encode_key(key: Any) -> list:
-    """``x[key]``'s index as Keras 3 saves it: a list of ints, ``None`` (a new axis),
-    ``{"class_name": "__ellipsis__"}`` and ``{"class_name": "__slice__", "config": {start, stop,
-    step}}``; anything else (arrays, tensors, booleans) is refused."""
-    entries = key if isinstance(key, tuple) else (key,)
-    encoded: list[Any] = []
-    for entry in entries:
-        if entry is None:
-            encoded.append(None)
-        elif entry is Ellipsis:
-            encoded.append({"class_name": "__ellipsis__", "config": {}})
-        elif isinstance(entry, slice):
-            parts = {"start": entry.start, "stop": entry.stop, "step": entry.step}
-            if not all(p is None or _is_int(p) for p in parts.values()):
-                raise TypeError(f"Slicing a symbolic tensor: slice bounds must be ints or None, received {entry!r}.")
-            encoded.append({"class_name": "__slice__", "config": {k: None if p is None else int(p) for k, p in parts.items()}})
-        elif _is_int(entry):
-            encoded.append(int(entry))
-        else:
-            raise TypeError(
-                "Indexing a symbolic tensor takes ints, slices, None and ..., received "
-                f"{type(entry).__name__}. For a gather by index arrays, use a layer "
-                "(layers.Lambda(lambda t: numeras.ops.take(t, indices, axis))(x))."
-            )
-    return encoded
-
-
-def decode_key(encoded: Any) -> tuple:
-    """The index :func:`encode_key` encoded (a single entry, as Keras writes ``x[0]``, too)."""
-    entries = encoded if isinstance(encoded, (list, tuple)) else [encoded]
-    decoded: list[Any] = []
-    for entry in entries:
-        if isinstance(entry, dict):
-            kind = entry.get("class_name")
-            if kind == "__ellipsis__":
-                decoded.append(Ellipsis)
-            elif kind == "__slice__":
-                config = entry.get("config", {})
-                decoded.append(slice(config.get("start"), config.get("stop"), config.get("step")))
-            else:
-                raise ValueError(f"An index entry of unknown kind {kind!r}: {entry!r}.")
-        elif entry is None or entry is Ellipsis or isinstance(entry, slice) or _is_int(entry):
-            decoded.append(entry)  # (a config revived by the loader already holds slices)
-        else:
-            raise ValueError(f"An index entry must be an int, None, a slice or ..., received {entry!r}.")
-    return tuple(decoded)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, xp.integer)) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, xp.integer, xp.floating)) and not isinstance(value, bool)
 
 
 class TensorOperator(Layer):
@@ -165,13 +67,13 @@ class TensorOperator(Layer):
         if operator not in _BINARY and operator not in _UNARY and operator != "getitem":
             known = sorted([*_BINARY, *_UNARY, "getitem"])
             raise ValueError(f"TensorOperator: unknown `operator` {operator!r}; expected one of {known}.")
-        if operand is not None and not _is_number(operand):
+        if operand is not None and not is_number(operand):
             raise TypeError(f"TensorOperator: `operand` must be a number, received {type(operand).__name__}.")
         if kwargs.get("name") is None:
             kwargs["name"] = naming.auto_name(KERAS_CLASSES[operator])  # add, true_divide, get_item
         super().__init__(**kwargs)
         self.operator = operator
-        self.operand = None if operand is None else (int(operand) if _is_int(operand) else float(operand))
+        self.operand = None if operand is None else (int(operand) if is_int(operand) else float(operand))
         self.operand_first = bool(operand_first)
         self.key = None if key is None else list(key)
         if operator == "getitem" and self.key is None:
@@ -194,9 +96,9 @@ class TensorOperator(Layer):
         return function(inputs, self.operand)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
-        owner = f"{self.name} ({_SYMBOLS.get(self.operator, self.operator)})"
+        owner = f"{self.name} ({SYMBOLS.get(self.operator, self.operator)})"
         if self.operator == "getitem":
-            return self._getitem_shape(tuple(input_shape))
+            return getitem_shape(tuple(input_shape), decode_key(self.key), self.name)
         if self.operator in _UNARY:
             return tuple(input_shape)
         if self._two_inputs():
@@ -208,33 +110,8 @@ class TensorOperator(Layer):
         if self.operator == "matmul":
             if not self._two_inputs():
                 raise ValueError(f"{owner}: `@` needs two tensors, received a number.")
-            return _matmul_shape(first, second)
+            return matmul_shape(first, second)
         return broadcast_shapes(first, second, owner)
-
-    def _getitem_shape(self, shape: tuple) -> tuple:
-        # Index an array of zeros of that shape; the batch axis (unknown) stands in as size 1 and
-        # must be kept whole by the index.
-        key = decode_key(self.key)
-        first = key[0] if key else slice(None)
-        if shape and shape[0] is None and not (first is Ellipsis or first == slice(None)):
-            raise ValueError(
-                f"{self.name}: indexing a symbolic tensor must keep the batch axis whole (start "
-                f"with `:` or `...`), received the index {key!r}."
-            )
-        if any(n is None for n in shape[1:]):
-            raise ValueError(
-                f"{self.name}: cannot index a symbolic tensor with unknown sizes after the batch "
-                f"axis (shape {shape}). Give Input a full shape, or slice inside a layer."
-            )
-        sample = xp.zeros(tuple(1 if n is None else n for n in shape), dtype=xp.int8)
-        try:
-            result = sample[key]
-        except IndexError as error:
-            raise ValueError(f"{self.name}: the index {key!r} does not fit the shape {shape}: {error}") from None
-        out = list(result.shape)
-        if shape and shape[0] is None and out:
-            out[0] = None
-        return tuple(out)
 
     def get_config(self) -> dict:
         config = {**super().get_config(), "operator": self.operator}
@@ -246,30 +123,8 @@ class TensorOperator(Layer):
         return config
 
 
-def apply_binary(operator: str, tensor: Any, other: Any, reflected: bool = False) -> Any:
-    """``tensor <operator> other`` (``other <operator> tensor`` when ``reflected``), recorded as a
-    :class:`TensorOperator` call. ``other`` is a symbolic tensor or a number."""
-    from numeras.layers.input_layer import SymbolicTensor
-
-    if isinstance(other, SymbolicTensor):
-        pair = [other, tensor] if reflected else [tensor, other]
-        return TensorOperator(operator)(pair)
-    if _is_number(other):
-        return TensorOperator(operator, operand=other, operand_first=reflected)(tensor)
-    symbol = _SYMBOLS[operator]
-    raise TypeError(
-        f"Symbolic tensors combine with `{symbol}` only with other symbolic tensors or Python "
-        f"numbers, received {type(other).__name__}. Keep a constant array in a layer (e.g. a "
-        "custom layer's weight, or layers.Lambda) instead."
-    )
-
-
-def apply_unary(operator: str, tensor: Any) -> Any:
-    return TensorOperator(operator)(tensor)
-
-
-def apply_getitem(tensor: Any, key: Any) -> Any:
-    return TensorOperator("getitem", key=encode_key(key))(tensor)
+# Symbolic tensors' Python operators record this layer.
+symbolic_operators.set_operation_factory(TensorOperator)
 
 
 # -- saving in Keras's form --------------------------------------------------------------------
@@ -302,7 +157,7 @@ def from_keras_node(class_name: str, name: str, arguments: list, is_tensor: Any)
         return TensorOperator(operator, name=name), tensors[0]
     if len(tensors) == 2:
         return TensorOperator(operator, name=name), tensors
-    if len(tensors) != 1 or len(constants) != 1 or not _is_number(constants[0]):
+    if len(tensors) != 1 or len(constants) != 1 or not is_number(constants[0]):
         raise ValueError(
             f"Loading operation '{name}' ({class_name}): numeras reads it with two tensors, or one "
             f"tensor and a number; received the arguments {arguments!r}."

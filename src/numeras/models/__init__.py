@@ -3,9 +3,13 @@ functional API, which gives a ``Functional``)."""
 
 from typing import Any
 
+from numeras.layers import register_model_classes
 from numeras.models.functional import Functional
 from numeras.models.model import Model
 from numeras.models.sequential import Sequential
+
+# layers.deserialize rebuilds nested models with these classes (numeras.layers cannot import them).
+register_model_classes(Functional, Model, Sequential)
 
 
 def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True, safe_mode: bool = True) -> Any:

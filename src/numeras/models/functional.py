@@ -1,10 +1,11 @@
 """The functional API: ``Model(inputs, outputs)``, a model defined as a graph of layer calls.
 
 Calling a layer on the placeholder returned by ``Input`` records a ``Node`` (which layer, on
-which tensors); ``Model(inputs, outputs)`` walks those nodes back from ``outputs`` to
-``inputs``, orders them so that every node comes after the nodes feeding it, and runs them in
-that order on real tensors. A layer called twice (a shared layer) is one layer with two nodes,
-and a model can be called like a layer inside another model.
+which tensors); ``Model(inputs, outputs)`` is a :class:`numeras.symbolic.Function` over those
+nodes (ordered from ``inputs`` to ``outputs`` and replayed on real tensors) that is also a
+``Model``: it trains, saves its graph in Keras 3's config format and loads it back. A layer
+called twice (a shared layer) is one layer with two nodes, and a model can be called like a
+layer inside another model.
 
 Example (the ticket classifier of *Deep Learning with Python*, chapter 7)::
 
@@ -22,16 +23,13 @@ from __future__ import annotations
 
 import copy
 import inspect
-import warnings
-from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
 from numeras.autodiff import Tensor
 from numeras.backend import xp
-from numeras.layers.input_layer import InputLayer, Node, SymbolicTensor
+from numeras.layers.input_layer import Input
 from numeras.layers.layer import Layer
-from numeras.utils.tree import flatten, map_structure, pack_sequence_as, unpack_singleton
 from numeras.layers.operators import (
     KERAS_CLASSES,
     KERAS_MODULE,
@@ -41,9 +39,12 @@ from numeras.layers.operators import (
 )
 from numeras.models.model import Model
 from numeras.ops import cast, expand_dims, squeeze
+from numeras.symbolic import Function, Node, SymbolicTensor
+from numeras.symbolic.function import graph_ends
+from numeras.utils.tree import flatten, map_structure, unpack_singleton
 
 
-class Functional(Model):
+class Functional(Function, Model):
     """A ``Model`` defined by the graph of layer calls between ``inputs`` and ``outputs``.
 
     Args:
@@ -59,40 +60,10 @@ class Functional(Model):
 
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None, **kwargs: Any) -> None:
         trainable = kwargs.pop("trainable", None)
-        flat_inputs = flatten(inputs)
-        flat_outputs = flatten(outputs)
-        _check_symbolic(inputs, flat_inputs, "inputs")
-        _check_symbolic(outputs, flat_outputs, "outputs")
-        if isinstance(inputs, Mapping):
-            for key, tensor in inputs.items():
-                if isinstance(tensor, SymbolicTensor) and key != tensor.name:
-                    warnings.warn(
-                        "When providing `inputs` as a dict, all keys in the dict must match the "
-                        f"names of the corresponding tensors. Received key '{key}' mapping to a "
-                        f"tensor named '{tensor.name}'. Change the tensor name to '{key}' (via "
-                        f"Input(..., name='{key}')).",
-                        stacklevel=2,
-                    )
-        if not all(isinstance(t._keras_history[0], InputLayer) for t in flat_inputs):
-            inputs, outputs = _start_from_new_inputs(inputs, outputs)
-            flat_inputs, flat_outputs = flatten(inputs), flatten(outputs)
+        inputs, outputs = graph_ends(inputs, outputs, make_input=_input_like)
         Model.__init__(self, name=name, **kwargs)
-        self._inputs_struct = map_structure(lambda t: t, inputs)
-        self._outputs_struct = map_structure(lambda t: t, outputs)
-        self._inputs: list[SymbolicTensor] = flat_inputs
-        self._outputs: list[SymbolicTensor] = flat_outputs
-        node_keys, nodes_by_depth, operations = _map_graph(flat_inputs, flat_outputs)
-        self._node_keys = node_keys
-        self._nodes_by_depth = nodes_by_depth
-        self._operations: list[Layer] = operations
-        # The nodes to run, deepest (closest to the inputs) first; Input nodes have nothing to run.
-        self._execution_order: list[Node] = [
-            node
-            for depth in sorted(nodes_by_depth, reverse=True)
-            for node in nodes_by_depth[depth]
-            if not node.is_input
-        ]
-        for operation in operations:
+        self._init_graph(inputs, outputs)
+        for operation in self._operations:
             self._track_layer(operation)
         if trainable is not None:
             self.trainable = trainable
@@ -113,97 +84,12 @@ class Functional(Model):
             "`Model.layers` attribute is reserved and should not be used. Please use another name."
         )
 
-    @property
-    def operations(self) -> list[Layer]:
-        return list(self._operations)
-
-    @property
-    def inputs(self) -> list[SymbolicTensor]:
-        """The model's ``Input`` tensors, flattened (a dict's in sorted key order)."""
-        return list(self._inputs)
-
-    @property
-    def outputs(self) -> list[SymbolicTensor]:
-        """The model's output tensors, flattened."""
-        return list(self._outputs)
-
-    @property
-    def input(self) -> Any:
-        """The inputs in the structure given to the constructor."""
-        return self._inputs_struct
-
-    @property
-    def output(self) -> Any:
-        """The outputs in the structure given to the constructor."""
-        return self._outputs_struct
-
-    @property
-    def input_shape(self) -> Any:
-        shapes = map_structure(lambda t: t.shape, self._inputs_struct)
-        return unpack_singleton(shapes) if isinstance(shapes, list) else shapes
-
-    @property
-    def output_shape(self) -> Any:
-        shapes = map_structure(lambda t: t.shape, self._outputs_struct)
-        return unpack_singleton(shapes) if isinstance(shapes, list) else shapes
-
     def build(self, input_shape: Any = None) -> None:
         self.built = True
 
     # -- running the graph --------------------------------------------------------------
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
-        flat = self._standardize_inputs(inputs)
-        values: dict[int, Any] = {id(ref): value for ref, value in zip(self._inputs, flat)}
-        for node in self._execution_order:
-            node_inputs, args, kwargs = node.fill_in(values)
-            if "training" not in kwargs:
-                kwargs["training"] = training
-            outputs = node.layer(node_inputs, *args, **kwargs)
-            produced = node.output_tensors
-            if len(produced) == 1 and not isinstance(outputs, (list, tuple, Mapping)):
-                values[id(produced[0])] = outputs
-            else:
-                for ref, value in zip(produced, flatten(outputs)):
-                    values[id(ref)] = value
-        results = [values[id(t)] for t in self._outputs]
-        return unpack_singleton(pack_sequence_as(self._outputs_struct, results))
-
-    def _match_to_inputs(self, structure: Any, what: str) -> list:
-        """``structure`` (one value, a list, or a dict keyed by input names) as a flat list in
-        the order of ``self.inputs``."""
-        expected_names = [t.name for t in self._inputs]
-        struct = self._inputs_struct
-        if isinstance(structure, Mapping):
-            if isinstance(struct, Mapping):
-                missing = [key for key in struct if key not in structure]
-                if missing:
-                    raise ValueError(
-                        f"Model '{self.name}': {what} is a dict without the key(s) {missing}. The "
-                        f"model's inputs are {sorted(struct)}; received keys {sorted(structure)}."
-                    )
-                return [leaf for key in sorted(struct) for leaf in flatten(structure[key])]
-            missing = [name for name in expected_names if name not in structure]
-            if missing:
-                raise ValueError(
-                    f"Model '{self.name}': {what} is a dict, so its keys must be the names of the "
-                    f"model's inputs {expected_names}; missing {missing} (received keys "
-                    f"{sorted(structure)}). Name the inputs with keras.Input(..., name=...) or "
-                    "pass a list in the order of model.inputs."
-                )
-            return [structure[name] for name in expected_names]
-        if isinstance(struct, Mapping) and list(struct) != sorted(struct):
-            raise ValueError(
-                f"Model '{self.name}' takes a dict of inputs {list(struct)}: pass {what} as a dict "
-                "with these keys (a list would be ambiguous, as the keys are not in sorted order)."
-            )
-        flat = [structure] if not isinstance(structure, (list, tuple)) else flatten(structure)
-        if len(flat) != len(self._inputs):
-            raise ValueError(
-                f"Model '{self.name}' expects {len(self._inputs)} input(s) {expected_names}, but "
-                f"{what} holds {len(flat)}. Pass one array per input, as a list in the order of "
-                "model.inputs or as a dict keyed by input name."
-            )
-        return flat
+        return self._replay(self._standardize_inputs(inputs), training=training)
 
     def _standardize_inputs(self, inputs: Any) -> list:
         flat = self._match_to_inputs(inputs, "the input")
@@ -224,49 +110,6 @@ class Functional(Model):
             _check_input_shape(self.name, ref, tuple(value.shape))
             adjusted.append(value)
         return adjusted
-
-    def compute_output_shape(self, input_shape: Any) -> Any:
-        """The output shapes for inputs of ``input_shape``, found by asking each layer of the
-        graph in turn (no computation)."""
-        flat = self._match_shapes(input_shape)
-        values: dict[int, Any] = {id(ref): shape for ref, shape in zip(self._inputs, flat)}
-        for node in self._execution_order:
-            if isinstance(node.inputs, SymbolicTensor):
-                shapes_in = values[id(node.inputs)]
-            else:
-                shapes_in = map_structure(
-                    lambda t: values[id(t)] if isinstance(t, SymbolicTensor) else t, node.inputs
-                )
-            shapes_out = node.layer.compute_output_shape(shapes_in)
-            produced = node.output_tensors
-            if len(produced) == 1:
-                values[id(produced[0])] = tuple(shapes_out) if _is_shape(shapes_out) else shapes_out
-            else:
-                from numeras.utils.tree import flatten_shapes
-
-                for ref, shape in zip(produced, flatten_shapes(shapes_out)):
-                    values[id(ref)] = shape
-        results = [values[id(t)] for t in self._outputs]
-        packed = pack_sequence_as(self._outputs_struct, results)
-        return unpack_singleton(packed) if isinstance(packed, (list, tuple)) else packed
-
-    def _match_shapes(self, input_shape: Any) -> list[tuple]:
-        if _is_shape(input_shape):
-            if len(self._inputs) != 1:
-                raise ValueError(
-                    f"Model '{self.name}' has {len(self._inputs)} inputs; pass one shape per input."
-                )
-            return [tuple(input_shape)]
-        if isinstance(input_shape, Mapping):
-            return [tuple(s) for s in self._match_to_inputs(dict(input_shape), "input_shape")]
-        if isinstance(input_shape, (list, tuple)):
-            shapes = [tuple(s) for s in input_shape]
-            if len(shapes) != len(self._inputs):
-                raise ValueError(
-                    f"Model '{self.name}' expects {len(self._inputs)} input shapes, received {len(shapes)}."
-                )
-            return shapes
-        raise ValueError(f"Model '{self.name}': cannot read input_shape={input_shape!r}.")
 
     # -- trainer hooks ------------------------------------------------------------------
     def _expected_input_shape(self) -> tuple | None:
@@ -379,181 +222,9 @@ def _functional_like_constructor(cls: type) -> bool:
     return parameters == ["inputs", "outputs", "name"]
 
 
-# -- building the graph -------------------------------------------------------------------------
-def _check_symbolic(structure: Any, flat: list, argument: str) -> None:
-    if not flat:
-        raise ValueError(f"`{argument}` argument cannot be empty. Received: {argument}={structure!r}")
-    for value in flat:
-        if not isinstance(value, SymbolicTensor):
-            raise ValueError(
-                f"All `{argument}` values must be KerasTensors (the symbolic tensors returned by "
-                f"keras.Input and by layers called on them). Received: {argument} including "
-                f"{value!r} of type {type(value).__name__}. If you meant to run the model on data, "
-                "build it first and then call model(data)."
-            )
-
-
-def _node_index(node: Node) -> int:
-    for index, candidate in enumerate(node.layer._inbound):
-        if candidate is node:
-            return index
-    raise ValueError(f"Node {node!r} is not among its layer's nodes.")
-
-
-def _start_from_new_inputs(inputs: Any, outputs: Any) -> tuple[Any, Any]:
-    """Keras 3's way with inputs that are not ``Input`` tensors (``Model(hidden, outputs)``): each
-    gets a new ``Input`` of its shape and dtype (named after it plus ``CLONE``, as Keras names it),
-    and the calls between the inputs and the outputs are made again on the new tensors. The layers
-    are the same objects, so the new model shares their weights."""
-    from numeras.layers.input_layer import Input
-
-    replaced: dict[int, SymbolicTensor] = {}
-    for tensor in flatten(inputs):
-        if not isinstance(tensor._keras_history[0], InputLayer):
-            replaced[id(tensor)] = Input(batch_shape=tensor.shape, dtype=tensor.dtype, name=f"{tensor.name}CLONE")
-
-    order: list[Node] = []
-    seen: set[int] = set()
-    stack = [(t, False) for t in reversed(flatten(outputs))]
-    while stack:  # iterative depth-first walk from the outputs back to the inputs
-        tensor, expanded = stack.pop()
-        layer, node_index, _ = tensor._keras_history
-        node = layer._inbound[node_index]
-        if id(tensor) in replaced or node.is_input:
-            continue
-        if expanded:
-            if id(node) not in seen:
-                seen.add(id(node))
-                order.append(node)
-            continue
-        stack.append((tensor, True))
-        stack.extend((parent, False) for parent in reversed(node.input_tensors))
-
-    def swap(value: Any) -> Any:
-        return map_structure(lambda t: replaced.get(id(t), t) if isinstance(t, SymbolicTensor) else t, value)
-
-    for node in order:
-        new_outputs = node.layer(swap(node.inputs), *swap(list(node.args)), **swap(node.kwargs))
-        for old, new in zip(node.output_tensors, flatten(new_outputs)):
-            replaced[id(old)] = new
-    return swap(inputs), swap(outputs)
-
-
-def _map_graph(inputs: list, outputs: list) -> tuple[set, dict[int, list[Node]], list[Layer]]:
-    """The nodes between ``inputs`` and ``outputs``, grouped by depth (0 for the nodes that make
-    the outputs, larger towards the inputs), and the layers ordered by decreasing depth, then in
-    the order a depth-first walk from the outputs meets them (Keras's ``map_graph``)."""
-    ordered_nodes, operation_order = _build_map(inputs, outputs)
-    node_keys = {(id(node.layer), _node_index(node)) for node in ordered_nodes}
-
-    node_depth: dict[int, int] = {}
-    nodes_by_id: dict[int, Node] = {}
-    layer_depth: dict[int, int] = {}
-    layers_by_id: dict[int, Layer] = {}
-    for node in reversed(ordered_nodes):
-        depth = node_depth.setdefault(id(node), 0)
-        nodes_by_id[id(node)] = node
-        # A shared layer takes the largest depth among its nodes.
-        depth = max(depth, layer_depth.get(id(node.layer), 0))
-        layer_depth[id(node.layer)] = depth
-        layers_by_id[id(node.layer)] = node.layer
-        node_depth[id(node)] = depth
-        for parent in node.parent_nodes:
-            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
-            nodes_by_id[id(parent)] = parent
-
-    # Inputs that no output depends on still belong to the model (losses may use them).
-    for tensor in inputs:
-        layer = tensor._keras_history[0]
-        if id(layer) not in layer_depth:
-            layer_depth[id(layer)] = 0
-            layers_by_id[id(layer)] = layer
-            operation_order[id(layer)] = -1
-            node = layer._inbound[0]
-            node_depth[id(node)] = 0
-            nodes_by_id[id(node)] = node
-            node_keys.add((id(layer), 0))
-
-    nodes_by_depth: dict[int, list[Node]] = defaultdict(list)
-    for node_id, depth in node_depth.items():
-        nodes_by_depth[depth].append(nodes_by_id[node_id])
-    layers_by_depth: dict[int, list[Layer]] = defaultdict(list)
-    for layer_id, depth in layer_depth.items():
-        layers_by_depth[depth].append(layers_by_id[layer_id])
-    operations = []
-    for depth in sorted(layers_by_depth, reverse=True):
-        operations.extend(sorted(layers_by_depth[depth], key=lambda layer: operation_order[id(layer)]))
-
-    # Every tensor a node needs must be computable from the inputs.
-    computable = {id(t) for t in inputs}
-    reached: list[str] = []
-    for depth in sorted(nodes_by_depth, reverse=True):
-        for node in nodes_by_depth[depth]:
-            if node.is_input and not any(id(t) in computable for t in node.output_tensors):
-                raise ValueError(
-                    f"Graph disconnected: the outputs depend on the Input '{node.layer.name}', "
-                    f"which is not among the model's inputs {[t.name for t in inputs]}. The "
-                    f"following previous layers were accessed without issue: {reached}. Add it "
-                    "to `inputs`."
-                )
-            for tensor in node.input_tensors:
-                if id(tensor) not in computable:
-                    raise ValueError(
-                        f"Graph disconnected: cannot find parent for tensor {tensor!r} at layer "
-                        f"'{node.layer.name}'. The following previous layers were accessed "
-                        f"without issue: {reached}. Every Input the outputs depend on must be "
-                        f"in `inputs` (received {[t.name for t in inputs]})."
-                    )
-            reached.append(node.layer.name)
-            computable.update(id(t) for t in node.output_tensors)
-
-    names = [layer.name for layer in operations]
-    for name in names:
-        if names.count(name) != 1:
-            raise ValueError(
-                f'The name "{name}" is used {names.count(name)} times in the model. All layer '
-                "names should be unique: pass a different name= to one of the layers."
-            )
-    return node_keys, dict(nodes_by_depth), operations
-
-
-def _build_map(inputs: list, outputs: list) -> tuple[list[Node], dict[int, int]]:
-    """Nodes in topological order (inputs first) by a depth-first walk from ``outputs``, and
-    each layer's position in the walk."""
-    finished: set[int] = set()
-    in_progress: set[int] = set()
-    ordered: list[Node] = []
-    operation_order: dict[int, int] = {}
-    input_ids = {id(t) for t in inputs}
-
-    def visit(tensor: SymbolicTensor) -> None:
-        history = tensor._keras_history
-        if history is None:
-            raise ValueError(f"Tensor {tensor!r} was not produced by a layer: it cannot be part of a model.")
-        layer, node_index, _ = history
-        node = layer._inbound[node_index]
-        if id(node) in finished:
-            return
-        if id(node) in in_progress:
-            raise ValueError(f"Tensor {tensor!r} from layer '{layer.name}' is part of a cycle.")
-        operation_order.setdefault(id(layer), len(operation_order))
-        in_progress.add(id(node))
-        if not node.is_input and id(tensor) not in input_ids:
-            for parent_tensor in node.input_tensors:
-                visit(parent_tensor)
-        finished.add(id(node))
-        in_progress.discard(id(node))
-        ordered.append(node)
-
-    for output in outputs:
-        visit(output)
-    return ordered, operation_order
-
-
-def _is_shape(value: Any) -> bool:
-    return isinstance(value, (tuple, list)) and all(
-        n is None or (isinstance(n, int) and not isinstance(n, bool)) for n in value
-    )
+def _input_like(tensor: SymbolicTensor) -> SymbolicTensor:
+    """A new ``Input`` standing for ``tensor`` (named after it plus ``CLONE``, as Keras names it)."""
+    return Input(batch_shape=tensor.shape, dtype=tensor.dtype, name=f"{tensor.name}CLONE")
 
 
 def _check_input_shape(model_name: str, ref: SymbolicTensor, shape: tuple, method: str | None = None) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from numeras.layers.input_layer import InputLayer, SymbolicTensor
+from numeras.layers.input_layer import InputLayer
 from numeras.layers.layer import Layer
 from numeras.models.model import Model
+from numeras.symbolic import SymbolicTensor
 
 
 class Sequential(Model):

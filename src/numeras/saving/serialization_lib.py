@@ -705,7 +705,7 @@ def _nested_value(value: Any, context: _LoadContext, key: str = "") -> Any:
 def _is_keras_operation(value: Mapping[str, Any]) -> bool:
     """A Python operator on symbolic tensors (x + y, x[:, 0]) as Keras 3 saves it in a functional
     model: a layer entry whose module is keras.src.ops.numpy."""
-    from numeras.layers.operators import KERAS_CLASSES, KERAS_MODULE
+    from numeras.symbolic.operators import KERAS_CLASSES, KERAS_MODULE
 
     return value.get("module") == KERAS_MODULE and value.get("class_name") in KERAS_CLASSES.values()
 

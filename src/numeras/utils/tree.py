@@ -1,7 +1,8 @@
 """Nested structures of tensors (lists, tuples, dicts), flattened and rebuilt as Keras's ``tree``
 module does: dicts are visited in **sorted key order**, lists and tuples in order, ``None`` is a
-leaf. The functional API, the trainer's data handling and the compiled losses all use these, so
-the n-th input of a model is the n-th leaf of whatever structure the user passes.
+leaf. The symbolic graph and the functional API, layers, the gradient tape, the trainer's data
+handling and the compiled losses all use these (no other flattener), so the n-th input of a model
+is the n-th leaf of whatever structure the user passes.
 """
 
 from __future__ import annotations
