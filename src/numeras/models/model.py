@@ -15,8 +15,8 @@ from numeras.autodiff import GradientTape, Tensor, no_grad
 from numeras.backend import xp
 from numeras.backend.blas_threads import ThreadTuner
 from numeras.layers.layer import Layer
-from numeras.models import data as data_utils
 from numeras.utils.tree import flatten, is_nested, map_structure, pack_sequence_as
+from numeras.models import data as data_utils
 
 
 class Model(Layer):
