@@ -233,3 +233,18 @@ def test_warnings_free_on_plain_use():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         layers.TextVectorization(vocabulary=["a"])(["a b"])
+
+
+@pytest.mark.parametrize("output_mode", ["int", "tf_idf"])
+def test_saving_hooks_restore_an_adapted_vocabulary(tmp_path, output_mode):
+    texts = ["the cat sat", "the dog sat down", "a cat"]
+    layer = layers.TextVectorization(output_mode=output_mode)
+    layer.adapt(texts)
+    store: dict = {}
+    layer.save_own_variables(store)
+    layer.save_assets(str(tmp_path))
+    clone = layers.TextVectorization.from_config(layer.get_config())
+    clone.load_own_variables(store)
+    clone.load_assets(str(tmp_path))
+    assert clone.get_vocabulary() == layer.get_vocabulary()
+    np.testing.assert_allclose(clone(["the cat and a dog"]).data, layer(["the cat and a dog"]).data)

@@ -330,23 +330,32 @@ class IndexLookup(Layer):
                 f"Cannot adapt layer '{self.name}' after setting a static vocabulary via the "
                 "`vocabulary` argument or `set_vocabulary()`."
             )
-        documents = data if isinstance(data, list) and data and isinstance(data[0], list) else None
-        if documents is None:
+        if isinstance(data, list) and data and isinstance(data[0], list):
+            # Ragged documents (TextVectorization's token lists): one document per list.
+            lengths = np.asarray([len(doc) for doc in data], dtype=np.int64)
+            tokens = [t for doc in data for t in doc]
+            flat = self._as_vocabulary_array(tokens) if tokens else np.zeros(0, dtype=np.int64)
+        else:
             array = self._as_vocabulary_array(data)
             if array.ndim == 0:
                 array = array.reshape(1, 1)
             elif array.ndim == 1:
-                array = array[None, :]
-            documents = [array.reshape(array.shape[0], -1)[i] for i in range(array.shape[0])] if self.output_mode == "tf_idf" else None
-            values, counts = np.unique(array.reshape(-1), return_counts=True)
-        else:
-            flat = [t for doc in documents for t in doc]
-            values, counts = np.unique(self._as_vocabulary_array(flat), return_counts=True) if flat else (np.array([]), np.array([]))
+                array = array[None, :]  # one batch of tokens is one document, as in Keras
+            array = array.reshape(array.shape[0], -1)
+            lengths = np.full(array.shape[0], array.shape[1], dtype=np.int64)
+            flat = array.reshape(-1)
+        if self.output_mode == "tf_idf":
+            self._num_documents += lengths.size
+        if flat.size == 0:
+            return
+        values, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
         self._token_counts.update(dict(zip(values.tolist(), counts.tolist())))
-        if self.output_mode == "tf_idf" and documents is not None:
-            for doc in documents:
-                self._document_counts.update(set(np.asarray(doc).tolist()))
-            self._num_documents += len(documents)
+        if self.output_mode == "tf_idf":
+            # Document frequency: count each distinct (document, token) pair once.
+            document_ids = np.repeat(np.arange(lengths.size), lengths)
+            pairs = np.unique(document_ids * values.size + inverse.reshape(-1))
+            document_frequency = np.bincount(pairs % values.size, minlength=values.size)
+            self._document_counts.update(dict(zip(values.tolist(), document_frequency.tolist())))
 
     def finalize_state(self) -> None:
         if self._has_input_vocabulary or not self._token_counts:
@@ -457,6 +466,40 @@ class IndexLookup(Layer):
         if self.mask_token is not None:
             out = np.where(indices == 0, self.mask_token, out)
         return out.astype(str) if self.vocabulary_dtype == "string" else out.astype(np.int64)
+
+    # -- saving hooks, under Keras 3's names (a .keras file keeps the vocabulary as an asset) --
+    def save_own_variables(self, store: Any) -> None:
+        if self.output_mode == "tf_idf" and self.idf_weights is not None:
+            store["idf_weights"] = np.asarray(self.idf_weights)
+
+    def load_own_variables(self, store: Any) -> None:
+        if self.output_mode == "tf_idf" and "idf_weights" in store:
+            self.idf_weights = np.asarray(store["idf_weights"], dtype=backend.floatx())
+
+    def save_assets(self, dir_path: str) -> None:
+        """Write the vocabulary (special tokens included) to ``dir_path/vocabulary.txt``."""
+        if self.input_vocabulary is not None:
+            return  # already in the config
+        with open(os.path.join(dir_path, "vocabulary.txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(str(token) for token in self.get_vocabulary(include_special_tokens=True)))
+
+    def load_assets(self, dir_path: str) -> None:
+        """Read the vocabulary written by ``save_assets`` (call ``load_own_variables`` first for
+        'tf_idf', whose IDF weights come with the variables)."""
+        if self.input_vocabulary is not None:
+            return
+        with open(os.path.join(dir_path, "vocabulary.txt"), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        while lines and lines[-1] == "":
+            lines.pop()
+        values = lines if self.vocabulary_dtype == "string" else [int(line) for line in lines]
+        self._has_input_vocabulary = False
+        saved_idf = self.idf_weights
+        if self.output_mode == "tf_idf":
+            self.set_vocabulary(values, idf_weights=saved_idf)
+            self.idf_weights = saved_idf
+        else:
+            self.set_vocabulary(values)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         input_shape = tuple(input_shape)

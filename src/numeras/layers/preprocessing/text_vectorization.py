@@ -235,10 +235,12 @@ class TextVectorization(Layer):
             if width is None:
                 width = max(lengths, default=0)
             out = np.zeros((len(processed), width), dtype=np.int64)
-            starts = np.concatenate([[0], np.cumsum(lengths)])
-            for row, (start, length) in enumerate(zip(starts[:-1].tolist(), lengths)):
-                kept = min(length, width)
-                out[row, :kept] = flat_indices[start:start + kept]
+            # Each token's row and position in its sequence; tokens past `width` are dropped.
+            rows = np.repeat(np.arange(len(processed)), lengths)
+            starts = np.cumsum(lengths) - np.asarray(lengths, dtype=np.int64)
+            positions = np.arange(len(flat)) - np.repeat(starts, lengths)
+            kept = positions < width
+            out[rows[kept], positions[kept]] = flat_indices[kept]
             return Tensor(out)
         return Tensor(self._bag_of_tokens(flat_indices, lengths))
 
@@ -283,6 +285,19 @@ class TextVectorization(Layer):
                 input_shape = input_shape[:-1]
             input_shape = (*input_shape, None)
         return self._lookup_layer.compute_output_shape(input_shape)
+
+    # -- saving hooks, under Keras 3's names: the vocabulary lives with the lookup table ------
+    def save_own_variables(self, store: Any) -> None:
+        self._lookup_layer.save_own_variables(store)
+
+    def load_own_variables(self, store: Any) -> None:
+        self._lookup_layer.load_own_variables(store)
+
+    def save_assets(self, dir_path: str) -> None:
+        self._lookup_layer.save_assets(dir_path)
+
+    def load_assets(self, dir_path: str) -> None:
+        self._lookup_layer.load_assets(dir_path)
 
     def _convert_inputs(self, inputs: Any) -> Any:
         # Strings pass through untouched.
