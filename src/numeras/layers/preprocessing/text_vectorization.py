@@ -48,6 +48,12 @@ class TextVectorization(Layer):
     learned by ``adapt`` (most frequent first, ties by token sort order high to low) or given by
     ``vocabulary=``. In "int" mode, ``output_sequence_length`` pads with 0 or truncates each
     sequence to that length; without it the batch is padded to its longest sequence.
+
+    Differences from Keras 3, all deliberate: calling the layer before it has a vocabulary
+    raises (Keras's "int" mode silently maps every token to OOV); ``sparse`` and ``ragged``
+    are refused (numeras returns dense arrays); "multi_hot"/"count" outputs are floatx (Keras
+    hands over its int64 counts); for an input of shape (batch, 1) ``compute_output_shape``
+    gives (batch, depth), the shape ``call`` returns (Keras reports (batch, 1, depth)).
     """
 
     def __init__(
