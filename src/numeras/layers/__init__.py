@@ -283,3 +283,17 @@ from numeras.layers.operators import TensorOperator  # noqa: E402
 
 _REGISTRY[TensorOperator.__name__] = TensorOperator
 __all__ += ["TensorOperator"]
+
+# Text and categorical inputs (chapter 11): embeddings and the TensorFlow-free preprocessing layers.
+from numeras.layers.embedding import Embedding  # noqa: E402
+from numeras.layers.preprocessing import (  # noqa: E402
+    CategoryEncoding,
+    Hashing,
+    IntegerLookup,
+    StringLookup,
+    TextVectorization,
+)
+
+_TEXT_LAYERS = [CategoryEncoding, Embedding, Hashing, IntegerLookup, StringLookup, TextVectorization]
+_REGISTRY.update({cls.__name__: cls for cls in _TEXT_LAYERS})
+__all__ += ["CategoryEncoding", "Embedding", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization"]

@@ -100,7 +100,7 @@ class Functional(Function, Model):
                 continue
             if not isinstance(value, Tensor):
                 value = Tensor(xp.asarray(value))
-            if value.dtype != ref.dtype:
+            if value.dtype != ref.dtype and ref.dtype != "string":  # strings stay text
                 value = cast(value, ref.dtype)
             rank, ref_rank = value.ndim, len(ref.shape)
             if rank == ref_rank + 1 and value.shape[-1] == 1:

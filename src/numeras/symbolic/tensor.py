@@ -22,6 +22,8 @@ def standardize_dtype(dtype: Any) -> str:
         dtype = dtype.get("config", {}).get("name")
     if dtype is None:
         return backend.floatx()
+    if dtype == "string" or dtype is str:  # Input(dtype="string"): raw text for TextVectorization
+        return "string"
     if hasattr(dtype, "name") and not isinstance(dtype, str) and not isinstance(dtype, type):
         return xp.dtype(dtype.name).name
     return xp.dtype(dtype).name

@@ -72,7 +72,8 @@ assert set(PRIMITIVES) <= set(__all__)
 
 # Convolution and pooling primitives (numeras.ops exposes them under Keras 3's names).
 from numeras.autodiff.ops.convolution import conv, conv_transpose, depthwise_conv, separable_conv  # noqa: E402
+from numeras.autodiff.ops.gather import take_rows  # noqa: E402
 from numeras.autodiff.ops.pooling import average_pool, max_pool  # noqa: E402
 
-PRIMITIVES += ["conv", "conv_transpose", "max_pool", "average_pool"]
-__all__ += ["conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool", "average_pool"]
+PRIMITIVES += ["conv", "conv_transpose", "max_pool", "average_pool", "take_rows"]
+__all__ += ["conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool", "average_pool", "take_rows"]
