@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from numeras import backend
 from numeras.autodiff import Tensor, Variable, no_grad
 from numeras.autodiff.ops import cast as _cast
 from numeras.autodiff.tensor import dtype_name
@@ -271,6 +270,10 @@ class Layer:
         value = xp.asarray(init(shape, dtype=dtype), dtype=dtype)
         variable = Variable(value, dtype=dtype, trainable=trainable, name=name or f"variable_{len(self._tracked_variables)}")
         variable.path = f"{self.name}/{variable.name}"
+        if constraint is not None:
+            from numeras import constraints
+
+            constraint = constraints.get(constraint)
         variable.constraint = constraint
         self._tracked_variables.append(variable)
         reg = _get_regularizer(regularizer)
@@ -421,7 +424,9 @@ def _dtype_name(dtype: Any) -> str:
     if isinstance(dtype, dict):
         dtype = dtype.get("config", {}).get("name")
     if dtype is None:
-        return backend.floatx()
+        from numeras import config
+
+        return config.default_layer_dtype()
     if hasattr(dtype, "name") and not isinstance(dtype, str) and not isinstance(dtype, type):
         return xp.dtype(dtype.name).name
     return xp.dtype(dtype).name
