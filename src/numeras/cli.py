@@ -106,6 +106,8 @@ class _TensorFlowStandIn(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") and name.endswith("__") and name != "__version__":
             raise AttributeError(name)
+        if name == "keras":  # `import tensorflow as tf` then `tf.keras.layers.Dense`
+            return importlib.import_module("tensorflow.keras")
         raise TensorFlowAPIError(_tensorflow_message(name))
 
 
@@ -114,16 +116,23 @@ class _AliasLoader(importlib.abc.Loader):
 
     def __init__(self, target: str | None) -> None:
         self.target = target
+        self._original_spec: importlib.machinery.ModuleSpec | None = None
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         if self.target is None:
             standin = _TensorFlowStandIn("tensorflow", "numeras's stand-in for TensorFlow (numeras run)")
             standin.__path__ = []  # a package, so `import tensorflow.keras` reaches the finder
             return standin
-        return importlib.import_module(self.target)
+        module = importlib.import_module(self.target)
+        self._original_spec = module.__spec__
+        return module
 
     def exec_module(self, module: types.ModuleType) -> None:
-        """Nothing to run: the numeras module was executed when it was first imported."""
+        """Nothing to run (the numeras module ran when first imported); the import system has
+        just set the alias's spec on it, so its own spec goes back (importlib.resources and
+        pickle read it)."""
+        if self._original_spec is not None:
+            module.__spec__ = self._original_spec
 
 
 class KerasAliasFinder(importlib.abc.MetaPathFinder):
