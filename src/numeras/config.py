@@ -2,13 +2,15 @@
 
 The default float type, epsilon and image data format live in :mod:`numeras.backend` (their one
 home; this module re-exports them). The settings that only this module owns are the global dtype
-policy (the dtype a layer built with ``dtype=None`` computes in) and the unsafe-deserialization
-switch that ``numeras.saving`` consults; ``numeras.backend.clear_session`` resets both, as Keras's
-``clear_session`` does.
+policy (the dtype a layer built with ``dtype=None`` computes in), the unsafe-deserialization
+switch that ``numeras.saving`` consults and where progress output goes (stdout or logging);
+``numeras.backend.clear_session`` resets these three, as Keras's ``clear_session`` does.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 from typing import Any
 
 from numeras.backend import (
@@ -23,6 +25,7 @@ from numeras.backend import (
 
 _dtype_policy: DTypePolicy | None = None
 _safe_mode_override: bool | None = None
+_interactive_logging = True
 
 
 def backend() -> str:
@@ -131,21 +134,53 @@ def in_safe_mode() -> bool | None:
     return _safe_mode_override
 
 
+def enable_interactive_logging() -> None:
+    """Progress bars and epoch lines go to ``sys.stdout`` (the default)."""
+    global _interactive_logging
+    _interactive_logging = True
+
+
+def disable_interactive_logging() -> None:
+    """Progress bars and epoch lines go to the ``logging`` logger ``"numeras"`` at INFO level
+    instead of ``sys.stdout`` (for jobs on servers; Keras sends them to absl logging)."""
+    global _interactive_logging
+    _interactive_logging = False
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether progress output goes to ``sys.stdout`` (True) or to the ``"numeras"`` logger."""
+    return _interactive_logging
+
+
+def print_msg(message: str, line_break: bool = True) -> None:
+    """Write progress output where :func:`is_interactive_logging_enabled` says."""
+    if _interactive_logging:
+        stream = sys.stdout  # looked up at each write: notebooks and test capture replace it
+        stream.write(f"{message}\n" if line_break else message)
+        stream.flush()
+    else:
+        logging.getLogger("numeras").info(message.strip("\r\n"))
+
+
 def _reset_session_settings() -> None:
-    global _dtype_policy, _safe_mode_override
+    global _dtype_policy, _safe_mode_override, _interactive_logging
     _dtype_policy = None
     _safe_mode_override = None
+    _interactive_logging = True
 
 
 __all__ = [
     "DTypePolicy",
     "backend",
+    "disable_interactive_logging",
     "dtype_policy",
+    "enable_interactive_logging",
     "enable_unsafe_deserialization",
     "epsilon",
     "floatx",
     "image_data_format",
     "in_safe_mode",
+    "is_interactive_logging_enabled",
     "set_dtype_policy",
     "set_epsilon",
     "set_floatx",

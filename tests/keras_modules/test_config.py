@@ -106,3 +106,23 @@ def test_clear_session_resets_names_and_policy_not_floatx_or_rng():
     assert config.dtype_policy().name == "float32"
     assert config.epsilon() == 1e-4
     assert backend.random_generator().random() == expected_draw  # the generator went on, not reseeded
+
+
+def test_interactive_logging_switches_progress_output_to_logging(capsys, caplog):
+    x = np.ones((4, 2), "float32")
+    model = numeras.Sequential([layers.Input((2,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    assert config.is_interactive_logging_enabled()
+    config.disable_interactive_logging()
+    assert not config.is_interactive_logging_enabled()
+    with caplog.at_level("INFO", logger="numeras"):
+        model.fit(x, x[:, :1], epochs=2, verbose=2)
+    assert capsys.readouterr().out == ""
+    assert any("Epoch 1/2" in record.getMessage() for record in caplog.records)
+    assert any("loss" in record.getMessage() for record in caplog.records)
+    config.enable_interactive_logging()
+    model.fit(x, x[:, :1], epochs=2, verbose=2)
+    assert "Epoch 1/2" in capsys.readouterr().out
+    config.disable_interactive_logging()
+    backend.clear_session()
+    assert config.is_interactive_logging_enabled()

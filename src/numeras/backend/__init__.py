@@ -66,8 +66,8 @@ def set_image_data_format(data_format: str) -> None:
 
 def clear_session(free_memory: bool = True) -> None:
     """Forget the global state Keras's ``clear_session`` forgets: the automatic layer-name
-    counters (the next ``Dense`` is named ``dense`` again), the global dtype policy and the
-    unsafe-deserialization switch. ``floatx``, ``epsilon``, the image data format and the random
+    counters (the next ``Dense`` is named ``dense`` again), the global dtype policy, the
+    unsafe-deserialization switch and interactive logging (back on). ``floatx``, ``epsilon``, the image data format and the random
     generator stay as they are, as in Keras (whose replacement global seed is drawn from Python's
     ``random`` stream, which ``set_random_seed`` seeded and which goes on where it was)."""
     from numeras import config
