@@ -255,7 +255,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not os.path.isfile(script):
         print(f"numeras run: can't open file {script!r}: no such file.", file=sys.stderr)
         return 2
-    run_script(script, argv[2:])
+    try:
+        run_script(script, argv[2:])
+    except Exception as error:  # SystemExit and KeyboardInterrupt pass through untouched
+        # Report it as `python script.py` would: through sys.excepthook, exit status 1, and the
+        # traceback starting at the script (the runner's own frames are left out).
+        traceback = error.__traceback__
+        script_path = os.path.abspath(script)
+        frame = traceback
+        while frame is not None and os.path.abspath(frame.tb_frame.f_code.co_filename) != script_path:
+            frame = frame.tb_next
+        if frame is not None:
+            error = error.with_traceback(frame)
+        sys.excepthook(type(error), error, error.__traceback__)
+        return 1
     return 0
 
 

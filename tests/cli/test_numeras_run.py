@@ -87,6 +87,8 @@ def test_exit_codes_and_tracebacks_pass_through(tmp_path):
     assert result.returncode == 1
     assert "Traceback" in result.stderr and "ValueError: boom in the script" in result.stderr
     assert "in train" in result.stderr
+    # The traceback starts at the script, as `python script.py` would show it.
+    assert "runpy" not in result.stderr and "cli.py" not in result.stderr
 
 
 def test_unknown_keras_module_names_numeras(tmp_path):

@@ -68,12 +68,13 @@ def _regression_data():
     return x, y
 
 
-def test_dense_applies_constraints_after_each_update():
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "rmsprop", "adamw", "nadam"])
+def test_dense_applies_constraints_after_each_update(optimizer):
     x, y = _regression_data()
     dense = layers.Dense(3, kernel_constraint="non_neg", bias_constraint=constraints.MaxNorm(0.05))
     model = numeras.Sequential([layers.Input((5,)), dense])
     assert (dense.kernel.data < 0).any()  # the initial kernel is not constrained yet
-    model.compile(optimizer=optimizers.SGD(0.1), loss="mse")
+    model.compile(optimizer=optimizers.get({"class_name": optimizer, "config": {"learning_rate": 0.1}}), loss="mse")
     model.fit(x, y, epochs=2, batch_size=16, verbose=0)
     kernel = dense.kernel.data
     assert kernel.min() >= 0 and (kernel == 0).any()
