@@ -157,3 +157,15 @@ def test_console_script_is_declared():
     with open(os.path.join(os.path.dirname(SRC), "pyproject.toml"), "rb") as f:
         scripts = tomllib.load(f)["project"]["scripts"]
     assert scripts["numeras"] == "numeras.cli:main"
+
+
+def test_script_folder_is_on_the_import_path_and_stderr_has_one_line(tmp_path):
+    (tmp_path / "helpers.py").write_text("def scale(x):\n    return 2 * x\n")
+    result = run(tmp_path, """
+        from helpers import scale
+        from keras.utils import to_categorical
+        print("OK", scale(21), to_categorical([1], 3).tolist())
+    """)
+    assert result.returncode == 0, result.stderr
+    assert "OK 42 [[0.0, 1.0, 0.0]]" in result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("numeras run:")
