@@ -23,9 +23,17 @@ from numeras.backend import floatx, set_floatx
 __version__ = "0.1.0"
 
 _SUBMODULES = frozenset(
-    "activations autodiff backend callbacks datasets initializers layers losses metrics models "
-    "ops optimizers regularizers saving testing utils".split()
+    "activations autodiff backend callbacks config constraints datasets initializers layers losses "
+    "metrics models ops optimizers preprocessing random regularizers saving testing utils".split()
 )
+
+# Keras 3's top-level names besides the modules: ``keras.Sequential``, ``keras.Layer``...
+_TOP_LEVEL_NAMES = {
+    "Sequential": "numeras.models",
+    "Model": "numeras.models",
+    "Input": "numeras.layers",
+    "Layer": "numeras.layers",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -33,13 +41,15 @@ def __getattr__(name: str) -> Any:
         module = importlib.import_module(f"numeras.{name}")
         globals()[name] = module
         return module
-    if name in ("Sequential", "Model", "Input"):
-        return getattr(importlib.import_module("numeras.models" if name != "Input" else "numeras.layers"), name)
+    if name in _TOP_LEVEL_NAMES:
+        value = getattr(importlib.import_module(_TOP_LEVEL_NAMES[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'numeras' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _SUBMODULES)
+    return sorted(set(globals()) | _SUBMODULES | set(_TOP_LEVEL_NAMES))
 
 
 __all__ = [

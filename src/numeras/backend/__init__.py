@@ -16,6 +16,7 @@ xp = numpy
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _VALID_FLOATX = ("float16", "float32", "float64")
+_IMAGE_DATA_FORMAT = "channels_last"
 
 
 def floatx() -> str:
@@ -43,6 +44,41 @@ def set_epsilon(value: float) -> None:
     """Change the fuzz factor returned by :func:`epsilon`."""
     global _EPSILON
     _EPSILON = float(value)
+
+
+def image_data_format() -> str:
+    """The default layout of image tensors, ``'channels_last'`` unless changed by
+    :func:`set_image_data_format`; layers given ``data_format=None`` use it."""
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Set the layout that convolution and pooling layers use when given ``data_format=None``."""
+    global _IMAGE_DATA_FORMAT
+    value = str(data_format).lower()
+    if value not in ("channels_first", "channels_last"):
+        raise ValueError(
+            "set_image_data_format: `data_format` must be one of {'channels_first', 'channels_last'}, "
+            f"received data_format={data_format!r}."
+        )
+    _IMAGE_DATA_FORMAT = value
+
+
+def clear_session(free_memory: bool = True) -> None:
+    """Forget the global state Keras's ``clear_session`` forgets: the automatic layer-name
+    counters (the next ``Dense`` is named ``dense`` again), the global dtype policy, the
+    unsafe-deserialization switch and interactive logging (back on). ``floatx``, ``epsilon``, the image data format and the random
+    generator stay as they are, as in Keras (whose replacement global seed is drawn from Python's
+    ``random`` stream, which ``set_random_seed`` seeded and which goes on where it was)."""
+    from numeras import config
+    from numeras.utils import naming
+
+    naming.reset_names()
+    config._reset_session_settings()
+    if free_memory:
+        import gc
+
+        gc.collect()
 
 
 def is_float_dtype(dtype) -> bool:
@@ -109,6 +145,9 @@ __all__ = [
     "set_floatx",
     "epsilon",
     "set_epsilon",
+    "image_data_format",
+    "set_image_data_format",
+    "clear_session",
     "standardize_dtype",
     "is_float_dtype",
     "set_random_seed",

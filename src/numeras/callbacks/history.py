@@ -6,7 +6,36 @@ from typing import Any
 
 from numeras.callbacks.callback import Callback
 
-__all__ = ["History"]
+__all__ = ["History", "HistoryDict"]
+
+# Metric names Keras 2 logged (and "Deep Learning with Python"'s first edition reads) paired with
+# the names Keras 3 logs for the same metric.
+_RENAMED_KEYS = {
+    "acc": "accuracy",
+    "mean_absolute_error": "mae",
+    "mean_squared_error": "mse",
+    "mean_absolute_percentage_error": "mape",
+    "mean_squared_logarithmic_error": "msle",
+}
+_OTHER_NAME = {**_RENAMED_KEYS, **{modern: old for old, modern in _RENAMED_KEYS.items()}}
+
+
+class HistoryDict(dict):
+    """``History.history``: a plain dict, except that a missing key raises a KeyError that names
+    the key that was logged instead, e.g. ``history['acc']`` when the model logged ``accuracy``
+    (Keras 2's name for it), or ``history['val_mean_absolute_error']`` for ``val_mae``."""
+
+    def __missing__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            prefix, name = ("val_", key[4:]) if key.startswith("val_") else ("", key)
+            other = _OTHER_NAME.get(name)
+            if other is not None and prefix + other in self:
+                raise KeyError(
+                    f"{key!r}: this model logged the metric as {prefix + other!r} ({name!r} is "
+                    f"{'Keras 2' if name in _RENAMED_KEYS else 'Keras 3'}'s name); read "
+                    f"history.history[{prefix + other!r}]."
+                )
+        raise KeyError(f"{key!r}: the logged keys are {sorted(self)}.")
 
 
 class History(Callback):
@@ -22,7 +51,7 @@ class History(Callback):
 
     def __init__(self) -> None:
         super().__init__()
-        self.history: dict[str, list[Any]] = {}
+        self.history: dict[str, list[Any]] = HistoryDict()
         self.epoch: list[int] = []
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from numeras import activations, initializers, ops
+from numeras import activations, constraints, initializers, ops
 from numeras.autodiff import Tensor
 from numeras.autodiff.ops.convolution import (
     conv_bias_activation,
@@ -113,7 +113,7 @@ class _ConvBase(Layer):
         self.use_bias = bool(use_bias)
         self.bias_initializer = initializers.get(bias_initializer)
         self.bias_regularizer = _get_regularizer(bias_regularizer)
-        self.bias_constraint = bias_constraint
+        self.bias_constraint = constraints.get(bias_constraint)
         self.bias: Any = None
 
     def _add_bias_weight(self, units: int) -> None:
@@ -143,7 +143,7 @@ class _ConvBase(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "bias_regularizer": _serialize_regularizer(self.bias_regularizer),
             "activity_regularizer": _serialize_regularizer(self.activity_regularizer),
-            "bias_constraint": None,
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
     def _output_spatial(self, input_shape: tuple) -> tuple:
@@ -201,7 +201,7 @@ class BaseConv(_ConvBase):
         )
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = _get_regularizer(kernel_regularizer)
-        self.kernel_constraint = kernel_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
         self.kernel: Any = None
 
     def build(self, input_shape: tuple) -> None:
@@ -247,7 +247,7 @@ class BaseConv(_ConvBase):
             "groups": self.groups,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "kernel_regularizer": _serialize_regularizer(self.kernel_regularizer),
-            "kernel_constraint": None,
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
         }
 
 
@@ -321,7 +321,7 @@ class BaseConvTranspose(_ConvBase):
                     )
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.kernel_regularizer = _get_regularizer(kernel_regularizer)
-        self.kernel_constraint = kernel_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
         self.kernel: Any = None
 
     def build(self, input_shape: tuple) -> None:
@@ -362,7 +362,7 @@ class BaseConvTranspose(_ConvBase):
             "output_padding": self.output_padding,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "kernel_regularizer": _serialize_regularizer(self.kernel_regularizer),
-            "kernel_constraint": None,
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
         }
 
 
@@ -416,7 +416,7 @@ class BaseDepthwiseConv(_ConvBase):
         )
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.depthwise_regularizer = _get_regularizer(depthwise_regularizer)
-        self.depthwise_constraint = depthwise_constraint
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
         self.kernel: Any = None
 
     def build(self, input_shape: tuple) -> None:
@@ -450,7 +450,7 @@ class BaseDepthwiseConv(_ConvBase):
             **self._common_config(),
             "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
             "depthwise_regularizer": _serialize_regularizer(self.depthwise_regularizer),
-            "depthwise_constraint": None,
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
         }
 
 
@@ -509,8 +509,8 @@ class BaseSeparableConv(_ConvBase):
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.depthwise_regularizer = _get_regularizer(depthwise_regularizer)
         self.pointwise_regularizer = _get_regularizer(pointwise_regularizer)
-        self.depthwise_constraint = depthwise_constraint
-        self.pointwise_constraint = pointwise_constraint
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
         self.depthwise_kernel: Any = None
         self.pointwise_kernel: Any = None
 
@@ -553,8 +553,8 @@ class BaseSeparableConv(_ConvBase):
             "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
             "depthwise_regularizer": _serialize_regularizer(self.depthwise_regularizer),
             "pointwise_regularizer": _serialize_regularizer(self.pointwise_regularizer),
-            "depthwise_constraint": None,
-            "pointwise_constraint": None,
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
         }
 
 

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from numeras import activations, initializers
+from numeras import activations, constraints, initializers
 from numeras.autodiff import Tensor
 from numeras.autodiff.ops import cast, dense
 from numeras.layers.layer import Layer, _get_regularizer
@@ -54,8 +54,8 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = _get_regularizer(kernel_regularizer)
         self.bias_regularizer = _get_regularizer(bias_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.kernel: Any = None
         self.bias: Any = None
 
@@ -110,8 +110,8 @@ class Dense(Layer):
             "kernel_regularizer": _serialize_regularizer(self.kernel_regularizer),
             "bias_regularizer": _serialize_regularizer(self.bias_regularizer),
             "activity_regularizer": _serialize_regularizer(self.activity_regularizer),
-            "kernel_constraint": None,
-            "bias_constraint": None,
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from numeras import config, constraints
 from numeras.autodiff import Tensor, Variable, no_grad
 from numeras.autodiff.ops import cast as _cast
 from numeras.autodiff.tensor import dtype_name
@@ -69,7 +70,8 @@ class Layer(Operation):
         object.__setattr__(self, "_tracked_metrics", [])
         Operation.__init__(self, name)
         self._trainable = bool(trainable)
-        self._dtype = _dtype_name(dtype)
+        # dtype=None follows the global dtype policy (numeras.config.set_dtype_policy), as Keras.
+        self._dtype = _dtype_name(dtype) if dtype is not None else config.default_layer_dtype()
         self.autocast = autocast
         self.built = False
         self._losses: list[Tensor] = []
@@ -246,6 +248,8 @@ class Layer(Operation):
         value = xp.asarray(init(shape, dtype=dtype), dtype=dtype)
         variable = Variable(value, dtype=dtype, trainable=trainable, name=name or f"variable_{len(self._tracked_variables)}")
         variable.path = f"{self.name}/{variable.name}"
+        if constraint is not None:
+            constraint = constraints.get(constraint)
         variable.constraint = constraint
         self._tracked_variables.append(variable)
         reg = _get_regularizer(regularizer)

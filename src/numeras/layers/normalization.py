@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from numeras import initializers, ops
+from numeras import constraints, initializers, ops
 from numeras.autodiff import Tensor
 from numeras.autodiff.ops.normalization import batch_norm_train
 from numeras.backend import xp
@@ -89,8 +89,8 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = _get_regularizer(beta_regularizer)
         self.gamma_regularizer = _get_regularizer(gamma_regularizer)
-        self.beta_constraint = beta_constraint
-        self.gamma_constraint = gamma_constraint
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
         self.gamma: Any = None
         self.beta: Any = None
         self.moving_mean: Any = None
@@ -165,8 +165,8 @@ class BatchNormalization(Layer):
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
             "beta_regularizer": _serialize_regularizer(self.beta_regularizer),
             "gamma_regularizer": _serialize_regularizer(self.gamma_regularizer),
-            "beta_constraint": None,
-            "gamma_constraint": None,
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
             "synchronized": self.synchronized,
             "renorm": self.renorm,
             "renorm_clipping": self.renorm_clipping,

@@ -310,7 +310,11 @@ class _LoadContext:
 
     def __init__(self, custom_objects: Mapping[str, Any] | None, safe_mode: bool, compile: bool) -> None:
         self.custom = object_registration.all_custom_objects(custom_objects)
-        self.safe_mode = bool(safe_mode)
+        from numeras import config
+
+        # keras.config.enable_unsafe_deserialization() overrides each load's own argument.
+        override = config.in_safe_mode()
+        self.safe_mode = bool(safe_mode if override is None else override)
         self.compile = bool(compile)
         self.nested: dict[int, dict[str, Any]] = {}
         self.factories: dict[str, _NestedLayerFactory] = {}
@@ -621,6 +625,10 @@ def _builtin_table(family: str) -> dict[str, Any]:
         from numeras import optimizers
 
         return {cls.__name__: cls for cls in optimizers.ALL_OBJECTS_DICT.values()}
+    if family == "constraints":
+        from numeras import constraints
+
+        return dict(constraints.ALL_OBJECTS_DICT)
     if family == "schedules":
         from numeras.optimizers.schedules import learning_rate_schedule
 
@@ -628,7 +636,7 @@ def _builtin_table(family: str) -> dict[str, Any]:
     return {}
 
 
-_SEARCH_ORDER = ("layers", "initializers", "regularizers", "optimizers", "schedules", "losses", "metrics", "activations")
+_SEARCH_ORDER = ("layers", "initializers", "regularizers", "constraints", "optimizers", "schedules", "losses", "metrics", "activations")
 
 
 def _lookup_builtin(class_name: Any, family: str | None) -> Any:

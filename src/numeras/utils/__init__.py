@@ -105,6 +105,10 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     # Imported on first use, so `import numeras` stays fast.
+    if name == "np_utils":  # Keras 2's module, kept for old programs
+        module = importlib.import_module("numeras.utils.np_utils")
+        globals()[name] = module
+        return module
     if name in _LAZY:
         module_name, attribute = _LAZY[name]
         value = getattr(importlib.import_module(module_name), attribute)

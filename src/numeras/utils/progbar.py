@@ -277,7 +277,7 @@ class Progbar:
 
     @staticmethod
     def _write(message: str) -> None:
-        # sys.stdout is looked up at each write: notebooks and test capture replace it.
-        stream = sys.stdout
-        stream.write(message)
-        stream.flush()
+        # To sys.stdout, or to the "numeras" logger after config.disable_interactive_logging().
+        from numeras import config
+
+        config.print_msg(message, line_break=False)
