@@ -205,7 +205,7 @@ def test_split_dataset_sizes_disjoint_covering_and_seeded_like_keras():
 
 
 def test_split_dataset_of_a_batched_dataset_rebatches():
-    batched = Dataset.from_tensor_slices(np.arange(10)).batch(4)
+    batched = Dataset.from_tensor_slices(np.arange(10)).map(lambda v: v).batch(4).prefetch(2)
     left, right = split_dataset(batched, left_size=6)
     assert [b.tolist() for b in left] == [[0, 1, 2, 3], [4, 5]]
     assert [b.tolist() for b in right] == [[6, 7, 8, 9]]

@@ -124,6 +124,9 @@ class Dataset:
         self._cardinality = int(cardinality)
         # Whether the leading axis of each element is a batch axis whose last slice may be short.
         self._batched = batched
+        # The batch size when elements are batches (set by batch(), kept by element-wise steps),
+        # so split_dataset can split by samples and batch again.
+        self._batch_size: int | None = None
         self._element_spec = None
 
     # --- sources --------------------------------------------------------------------------------
@@ -247,8 +250,11 @@ class Dataset:
             self._element_spec = _map_leaves(spec, first)
         return self._element_spec
 
-    def _derive(self, make_iterator: Callable[[], Iterable], cardinality: int, batched: bool | None = None):
-        return Dataset(make_iterator, cardinality, batched=self._batched if batched is None else batched)
+    def _derive(self, make_iterator: Callable[[], Iterable], cardinality: int):
+        # Element-wise transformations keep the batching of their input.
+        derived = Dataset(make_iterator, cardinality, batched=self._batched)
+        derived._batch_size = self._batch_size
+        return derived
 
     # --- transformations ------------------------------------------------------------------------
 
@@ -314,7 +320,9 @@ class Dataset:
                 for start in range(0, stop, batch_size):
                     yield _pack(structure, iter([leaf[start : start + batch_size] for leaf in leaves]))
 
-            return Dataset(sliced, card, batched=not drop_remainder)
+            result = Dataset(sliced, card, batched=not drop_remainder)
+            result._batch_size = batch_size
+            return result
 
         def batches() -> Iterator:
             iterator = iter(self)
@@ -327,7 +335,9 @@ class Dataset:
             finally:
                 _close(iterator)
 
-        return Dataset(batches, card, batched=not drop_remainder)
+        result = Dataset(batches, card, batched=not drop_remainder)
+        result._batch_size = batch_size
+        return result
 
     def unbatch(self) -> Dataset:
         """The elements of each batch one by one (the inverse of ``batch``)."""

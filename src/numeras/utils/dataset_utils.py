@@ -205,10 +205,8 @@ def encode_labels(labels: Any, label_mode: str, num_classes: int) -> np.ndarray:
 def _as_sample_list(dataset: Any) -> tuple[list, int | None]:
     """(samples, batch size to restore) for split_dataset."""
     if isinstance(dataset, Dataset):
-        batch_size = None
-        if dataset._batched or getattr(dataset, "_batch_size", None):
-            first = next(iter(dataset.take(1)), None)
-            batch_size = None if first is None else int(np.asarray(_flatten(first)[0]).shape[0])
+        batch_size = dataset._batch_size
+        if batch_size:
             dataset = dataset.unbatch()
         return list(dataset), batch_size
     if isinstance(dataset, np.ndarray):

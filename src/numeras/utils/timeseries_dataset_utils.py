@@ -124,7 +124,9 @@ def timeseries_dataset_from_array(
             yield gather(order[begin : begin + batch_size])
 
     epochs = itertools.count()
-    return Dataset(batches, -(-count // batch_size), batched=True)
+    dataset = Dataset(batches, -(-count // batch_size), batched=True)
+    dataset._batch_size = batch_size
+    return dataset
 
 
 def _single(gather: Any, position: Any) -> Any:
