@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = frozenset(
     "activations autodiff backend callbacks datasets initializers layers losses metrics models "
-    "ops optimizers regularizers saving testing utils".split()
+    "ops optimizers preprocessing regularizers saving testing utils".split()
 )
 
 
