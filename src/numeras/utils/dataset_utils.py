@@ -71,7 +71,8 @@ def index_directory(
     ``None``: no labels. Shuffling (with ``seed``) permutes paths and labels together.
     """
     directory = _check_directory(directory, caller)
-    if labels == "inferred":
+    inferred = isinstance(labels, str) and labels == "inferred"
+    if inferred:
         subdirs = [
             name
             for name in sorted(os.listdir(directory))
@@ -110,10 +111,10 @@ def index_directory(
     if not file_names:
         raise ValueError(
             f"{caller}: no files with an allowed extension {formats} found in {directory!r}"
-            + (" or its class subfolders" if labels == "inferred" else "")
+            + (" or its class subfolders" if inferred else "")
             + "."
         )
-    if labels == "inferred":
+    if inferred:
         label_array = np.repeat(np.arange(len(subdirs), dtype="int32"), [len(names) for names in listings])
         class_names = list(subdirs)
     elif labels is None:

@@ -150,8 +150,10 @@ def image_dataset_from_directory(
     decode images (default: up to 8, one per CPU). The result has ``class_names`` and
     ``file_paths`` attributes.
     """
+    if isinstance(labels, np.ndarray):
+        labels = labels.tolist()
     if labels not in ("inferred", None):
-        if not isinstance(labels, (list, tuple, np.ndarray)):
+        if not isinstance(labels, (list, tuple)):
             raise ValueError(
                 f"{_CALLER}: `labels` must be 'inferred' (labels from the subfolder names), None (no "
                 "labels), or a list/tuple of integer labels, one per image file in sorted-path order. "

@@ -51,8 +51,10 @@ def text_dataset_from_directory(
     ``workers`` threads read the files (default 1: reading is I/O, not decoding). The result has a
     ``class_names`` attribute (and ``file_paths``).
     """
+    if isinstance(labels, np.ndarray):
+        labels = labels.tolist()
     if labels not in ("inferred", None):
-        if not isinstance(labels, (list, tuple, np.ndarray)):
+        if not isinstance(labels, (list, tuple)):
             raise ValueError(
                 f"{_CALLER}: `labels` must be 'inferred' (labels from the subfolder names), None (no "
                 "labels), or a list/tuple of integer labels, one per text file in sorted-path order. "
