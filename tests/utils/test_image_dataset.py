@@ -116,6 +116,8 @@ def test_explicit_labels_follow_sorted_paths(tmp_path):
     assert dataset.class_names == ["0", "1", "3"]
     assert [int(y) for _, y in dataset] == [3, 1, 3, 0]
     assert [os.path.basename(p) for p in dataset.file_paths] == [f"img0{i}.png" for i in range(4)]
+    with pytest.raises(ValueError, match="without gaps"):
+        image_dataset_from_directory(root, labels=[0, 5, 0, 5], label_mode="categorical", image_size=(4, 4), verbose=False)
     as_array = image_dataset_from_directory(root, labels=np.array([3, 1, 3, 0]), shuffle=False, image_size=(4, 4), verbose=False)
     assert next(iter(as_array))[1].tolist() == [3, 1, 3, 0]
 

@@ -196,6 +196,12 @@ def encode_labels(labels: Any, label_mode: str, num_classes: int) -> np.ndarray:
     """Integer labels as Keras's makers yield them: 'int' int32 ``(n,)``, 'binary' float32
     ``(n, 1)``, 'categorical' float32 one-hot ``(n, num_classes)``."""
     labels = np.asarray(labels)
+    if label_mode == "categorical" and labels.size and not 0 <= int(labels.min()) <= int(labels.max()) < num_classes:
+        raise ValueError(
+            f"label_mode='categorical' one-hot encodes labels in [0, {num_classes}) ({num_classes} distinct "
+            f"labels), received labels from {int(labels.min())} to {int(labels.max())}. Number the classes "
+            "0, 1, 2, ... without gaps."
+        )
     if label_mode == "binary":
         return labels.astype("float32").reshape(-1, 1)
     if label_mode == "categorical":
