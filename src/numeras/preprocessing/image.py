@@ -75,7 +75,7 @@ def _sample(channels: np.ndarray, rows: np.ndarray, cols: np.ndarray, fill_mode:
         rows, cols = _wrap_coordinates(rows, height), _wrap_coordinates(cols, width)
     mode = "nearest" if fill_mode in ("constant", "wrap") else fill_mode
     if order == 0:
-        # Round half away from zero... SciPy rounds with floor(x + 0.5).
+        # The order-0 spline reads the sample at floor(position + 0.5), as SciPy does.
         r = _edge_indices(np.floor(rows + 0.5).astype(np.int64), height, mode)
         c = _edge_indices(np.floor(cols + 0.5).astype(np.int64), width, mode)
         result = channels[:, r, c]
