@@ -1,5 +1,7 @@
 """``numeras.utils``: Keras's small helpers: one-hot labels, normalisation, seeding, progress bars,
-padding and multi-hot encoding of sequences, cached downloads."""
+padding and multi-hot encoding of sequences, cached downloads, and datasets read from disk
+(``Dataset``, ``image_dataset_from_directory``, ``text_dataset_from_directory``,
+``timeseries_dataset_from_array``) with the image helpers (``load_img`` ...)."""
 
 from __future__ import annotations
 
@@ -100,6 +102,16 @@ def _normalize_tensor(x: Tensor, axis: int, order: int) -> Tensor:
 _LAZY = {
     "Progbar": ("numeras.utils.progbar", "Progbar"),
     "plot_history": ("numeras.callbacks.history_plot", "plot_history"),
+    "Dataset": ("numeras.utils.dataset", "Dataset"),
+    "split_dataset": ("numeras.utils.dataset_utils", "split_dataset"),
+    "image_dataset_from_directory": ("numeras.utils.image_dataset_utils", "image_dataset_from_directory"),
+    "text_dataset_from_directory": ("numeras.utils.text_dataset_utils", "text_dataset_from_directory"),
+    "timeseries_dataset_from_array": ("numeras.utils.timeseries_dataset_utils", "timeseries_dataset_from_array"),
+    "load_img": ("numeras.utils.image_utils", "load_img"),
+    "img_to_array": ("numeras.utils.image_utils", "img_to_array"),
+    "array_to_img": ("numeras.utils.image_utils", "array_to_img"),
+    "save_img": ("numeras.utils.image_utils", "save_img"),
+    "smart_resize": ("numeras.utils.image_utils", "smart_resize"),
 }
 
 
@@ -130,4 +142,14 @@ __all__ = [
     "get_file",
     "pad_sequences",
     "vectorize_sequences",
+    "Dataset",
+    "split_dataset",
+    "image_dataset_from_directory",
+    "text_dataset_from_directory",
+    "timeseries_dataset_from_array",
+    "load_img",
+    "img_to_array",
+    "array_to_img",
+    "save_img",
+    "smart_resize",
 ]
