@@ -1,0 +1,30 @@
+"""The numba-compiled kernels, one module per family; importing any of them imports numba.
+
+Each module defines the public names of its ``numpy_ref`` twin that it compiles: a Python
+function that checks the inputs fit the compiled loop (dtype, layout) and otherwise calls the
+reference. The loops are serial on purpose: they run between OpenBLAS calls, whose threads keep
+spinning for a while after each product, and a numba thread pool loses to them (a step of the
+MNIST convnet took 1.5x longer with it). ``cache=True`` keeps the machine code on disk, so only
+the first run compiles (~0.3-1 s a kernel).
+"""
+
+import numba
+import numpy
+
+jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+"""The decorator for every kernel: no Python-style zero-division checks (the loops vectorise) and
+no fastmath, so results stay those of the written formulas."""
+
+FLOAT_KINDS = ("float32", "float64")
+
+
+def flat_floats(*arrays) -> bool:
+    """True when every array is a C-contiguous NumPy array (not 0-d) of the first one's dtype,
+    float32 or float64: the layout the element-wise loops walk as flat vectors."""
+    first = arrays[0]
+    if first.dtype.name not in FLOAT_KINDS or first.ndim == 0:
+        return False
+    return all(
+        type(a) is numpy.ndarray and a.dtype == first.dtype and a.shape == first.shape and a.flags.c_contiguous
+        for a in arrays
+    )
