@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from numeras import backend
-from numeras.layers.layer import Layer, _dtype_name
+from numeras.layers.layer import Layer
 from numeras.utils.tree import flatten, map_shape_structure, map_structure
 
 
@@ -77,7 +77,7 @@ class SymbolicTensor:
 
     def __init__(self, shape: tuple, dtype: Any = None, name: str | None = None) -> None:
         self.shape = tuple(shape)
-        self.dtype = _dtype_name(dtype)
+        self.dtype = backend.standardize_dtype(dtype)
         self.name = name
         self._keras_history: tuple | None = None
 

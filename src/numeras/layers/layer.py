@@ -17,7 +17,6 @@ from typing import Any
 from numeras import backend
 from numeras.autodiff import Tensor, Variable, no_grad
 from numeras.autodiff.ops import cast as _cast
-from numeras.autodiff.tensor import dtype_name
 from numeras.backend import xp
 from numeras.utils import naming
 
@@ -67,7 +66,7 @@ class Layer:
         object.__setattr__(self, "_tracked_metrics", [])
         self.name = name if name is not None else naming.auto_name(type(self).__name__)
         self._trainable = bool(trainable)
-        self._dtype = _dtype_name(dtype)
+        self._dtype = backend.standardize_dtype(dtype)
         self.autocast = autocast
         self.built = False
         self._losses: list[Tensor] = []
@@ -264,7 +263,7 @@ class Layer:
         from numeras import initializers
 
         shape = tuple(int(n) for n in (shape or ()))
-        dtype = _dtype_name(dtype) if dtype is not None else self._dtype
+        dtype = backend.standardize_dtype(dtype) if dtype is not None else self._dtype
         if initializer is None:
             initializer = "glorot_uniform" if xp.dtype(dtype).kind == "f" else "zeros"
         init = initializers.get(initializer)
@@ -368,11 +367,11 @@ class Layer:
     def _convert_inputs(self, inputs: Any) -> Any:
         if isinstance(inputs, Tensor):
             dtype = inputs.data.dtype
-            if self.autocast and dtype.kind == "f" and dtype_name(dtype) != self._dtype:
+            if self.autocast and dtype.kind == "f" and backend.standardize_dtype(dtype) != self._dtype:
                 return _cast(inputs, self._dtype)
             return inputs
         if isinstance(inputs, xp.ndarray):
-            if self.autocast and inputs.dtype.kind == "f" and dtype_name(inputs.dtype) != self._dtype:
+            if self.autocast and inputs.dtype.kind == "f" and backend.standardize_dtype(inputs.dtype) != self._dtype:
                 inputs = inputs.astype(self._dtype)
             return Tensor(inputs)
         if isinstance(inputs, (list, tuple)):
@@ -415,16 +414,6 @@ def _marks_built(build: Callable) -> Callable:
             self._build_input_shape = shape
 
     return wrapped
-
-
-def _dtype_name(dtype: Any) -> str:
-    if isinstance(dtype, dict):
-        dtype = dtype.get("config", {}).get("name")
-    if dtype is None:
-        return backend.floatx()
-    if hasattr(dtype, "name") and not isinstance(dtype, str) and not isinstance(dtype, type):
-        return xp.dtype(dtype.name).name
-    return xp.dtype(dtype).name
 
 
 def _legacy_input_shape(kwargs: dict) -> tuple | None:

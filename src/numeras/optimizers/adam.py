@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from numeras import backend
-from numeras.autodiff.tensor import Variable
+from numeras.autodiff.variable import Variable
 from numeras.backend import kernels
 from numeras.optimizers.base_optimizer import Optimizer
 

@@ -24,7 +24,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from numeras import backend
-from numeras.autodiff.tensor import Tensor, Variable
+from numeras.autodiff.tensor import Tensor
+from numeras.autodiff.variable import Variable
 from numeras.backend import xp
 from numeras.optimizers.schedules.learning_rate_schedule import (
     InverseTimeDecay,

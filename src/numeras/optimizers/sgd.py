@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from numeras.autodiff.tensor import Variable
+from numeras.autodiff.variable import Variable
 from numeras.backend import xp
 from numeras.optimizers.base_optimizer import Optimizer, _is_number
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 
 from numeras.autodiff.ops._core import as_tensor, constant, pair, record
-from numeras.autodiff.tensor import Tensor, dtype_name
-from numeras.backend import kernels, xp
+from numeras.autodiff.tensor import Tensor
+from numeras.backend import kernels, standardize_dtype, xp
 
 
 def add(x, y) -> Tensor:
@@ -184,8 +184,7 @@ def sigmoid(x) -> Tensor:
     z *= 0.5
     out = record(z, (x,), lambda g: (g * z * (1 - z),))
     # Binary cross-entropy uses the logits for its exact, fused gradient (as Keras/TF does).
-    out._logits = x
-    out._logits_kind = "sigmoid"
+    out._from_logits = ("sigmoid", x)
     return out
 
 
@@ -263,8 +262,8 @@ def erf(x) -> Tensor:
 def cast(x, dtype) -> Tensor:
     """z = x as ``dtype``;  dx = g cast back (no gradient into integer inputs)."""
     x = as_tensor(x)
-    name = dtype_name(dtype)
-    if dtype_name(x.data.dtype) == name:
+    name = standardize_dtype(dtype)
+    if standardize_dtype(x.data.dtype) == name:
         return x
     target = xp.dtype(name)
     source = x.data.dtype

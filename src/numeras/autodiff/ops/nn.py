@@ -24,8 +24,7 @@ def softmax(x, axis: int = -1) -> Tensor:
         return (gz,)
 
     out = record(z, (x,), vjp)
-    out._logits = x
-    out._logits_kind = "softmax"
+    out._from_logits = ("softmax", x)
     return out
 
 
