@@ -381,7 +381,7 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
         block = out[start * rows : (start + chunk) * rows]
         xp.matmul(cols, w_mat, out=block)
         if relu:
-            kernels.relu(block, block)
+            kernels.relu_inplace(block)
     need_x, need_w = x.requires_grad, kernel.requires_grad
     need_b = has_bias and bias.requires_grad
     if not need_w:

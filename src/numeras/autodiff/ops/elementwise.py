@@ -191,8 +191,7 @@ def sigmoid(x) -> Tensor:
 def relu(x) -> Tensor:
     """z = max(x, 0);  dx = g where x > 0 (0 at x = 0, as Keras)."""
     x = as_tensor(x)
-    z = xp.empty_like(x.data)
-    kernels.relu(x.data, z)
+    z = kernels.relu(x.data)
     return record(z, (x,), lambda g: (relu_grad(g, z),))
 
 

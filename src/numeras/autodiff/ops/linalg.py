@@ -77,7 +77,7 @@ def dense(x, kernel, bias=None, activation: str | None = None) -> Tensor:
     if b is not None:
         z += b
     if activation == "relu":
-        kernels.relu(z, z)
+        kernels.relu_inplace(z)
     need_x, need_w = x.requires_grad, kernel.requires_grad
     need_b = b is not None and bias.requires_grad
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numeras.backend.kernels.numba_jit import FLOAT_KINDS, jit
+from numeras.backend.kernels.numba_jit import compiled_float, jit
 from numeras.backend.kernels.numpy_ref import convolution as reference
 
 
@@ -27,7 +27,7 @@ def _col2im(d_cols, grid, kh, kw, sh, sw, dh, dw, oh, ow):  # pragma: no cover -
 
 
 def col2im(d_cols, grid, kh, kw, sh, sw, dh, dw, oh, ow) -> None:
-    if grid.dtype.name in FLOAT_KINDS and d_cols.dtype == grid.dtype:
+    if compiled_float(grid.dtype) and d_cols.dtype == grid.dtype:
         _col2im(d_cols, grid, kh, kw, sh, sw, dh, dw, oh, ow)
     else:
         reference.col2im(d_cols, grid, kh, kw, sh, sw, dh, dw, oh, ow)

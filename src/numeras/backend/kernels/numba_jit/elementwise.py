@@ -9,10 +9,10 @@ from numeras.backend.kernels.numpy_ref import elementwise as reference
 
 
 @jit
-def _relu(x, out):  # pragma: no cover - compiled
-    for i in range(x.size):
-        v = x[i]
-        out[i] = 0 if v < 0 else v  # NaN stays NaN, as with numpy.maximum
+def _relu_inplace(z):  # pragma: no cover - compiled
+    for i in range(z.size):
+        if z[i] < 0:  # NaN stays NaN, as with numpy.maximum
+            z[i] = 0
 
 
 @jit
@@ -21,11 +21,19 @@ def _relu_grad(g, z, out):  # pragma: no cover - compiled
         out[i] = g[i] if z[i] > 0 else 0
 
 
-def relu(x, out) -> None:
-    if flat_floats(x, out):
-        _relu(x.reshape(-1), out.reshape(-1))
+def relu(x):
+    if not flat_floats(x):
+        return reference.relu(x)
+    z = x.copy()
+    _relu_inplace(z.reshape(-1))
+    return z
+
+
+def relu_inplace(z) -> None:
+    if flat_floats(z):
+        _relu_inplace(z.reshape(-1))
     else:
-        reference.relu(x, out)
+        reference.relu_inplace(z)
 
 
 def relu_grad(g, z, out) -> None:

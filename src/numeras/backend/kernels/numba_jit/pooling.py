@@ -4,7 +4,7 @@ common case, unrolled: ~3x faster)."""
 from __future__ import annotations
 
 from numeras.backend import xp
-from numeras.backend.kernels.numba_jit import FLOAT_KINDS, jit
+from numeras.backend.kernels.numba_jit import compiled_float, jit
 from numeras.backend.kernels.numpy_ref import pooling as reference
 
 
@@ -99,7 +99,7 @@ def _backward_2x2(g, winner, grid):  # pragma: no cover - compiled
 
 
 def max_pool_2d_forward(x_pad, out, winner, ph, pw, sh, sw) -> None:
-    if x_pad.dtype.name not in FLOAT_KINDS:
+    if not compiled_float(x_pad.dtype):
         reference.max_pool_2d_forward(x_pad, out, winner, ph, pw, sh, sw)
     elif (ph, pw, sh, sw) == (2, 2, 2, 2):
         _forward_2x2(x_pad, out, winner)
@@ -108,7 +108,7 @@ def max_pool_2d_forward(x_pad, out, winner, ph, pw, sh, sw) -> None:
 
 
 def max_pool_2d_backward(g, winner, grid, ph, pw, sh, sw) -> None:
-    if grid.dtype.name not in FLOAT_KINDS or g.dtype != grid.dtype:
+    if not compiled_float(grid.dtype) or g.dtype != grid.dtype:
         reference.max_pool_2d_backward(g, winner, grid, ph, pw, sh, sw)
     elif (ph, pw, sh, sw) == (2, 2, 2, 2):
         _backward_2x2(xp.ascontiguousarray(g), winner, grid)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeras.backend.kernels.numba_jit import FLOAT_KINDS, jit
+from numeras.backend.kernels.numba_jit import compiled_float, jit
 from numeras.backend.kernels.numpy_ref import softmax as reference
 
 
@@ -20,7 +20,7 @@ def _rows(a, axis: int, *others) -> bool:
     of its shape and dtype, C-contiguous."""
     if not (
         type(a) is np.ndarray and a.ndim == 2 and axis in (1, -1) and a.shape[1]
-        and a.dtype.name in FLOAT_KINDS and a.flags.c_contiguous
+        and compiled_float(a.dtype) and a.flags.c_contiguous
     ):
         return False
     return all(

@@ -21,9 +21,14 @@ def zeros_like_cached(a):
     return buffer[: a.size].reshape(a.shape)
 
 
-def relu(x, out) -> None:
-    """out = max(x, 0) (NaN stays NaN); ``out`` may be ``x`` itself."""
-    xp.maximum(x, zeros_like_cached(x), out=out)
+def relu(x):
+    """max(x, 0) as a new array (NaN stays NaN)."""
+    return xp.maximum(x, zeros_like_cached(x))
+
+
+def relu_inplace(z) -> None:
+    """z = max(z, 0) in place (NaN stays NaN)."""
+    xp.maximum(z, zeros_like_cached(z), out=z)
 
 
 def relu_grad(g, z, out) -> None:
