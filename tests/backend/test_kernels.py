@@ -227,3 +227,10 @@ def test_variants_without_a_kernel_still_update(name, options):
     with_kernels, without = _both(lambda: _train(name, "float32", **options)[0])
     for a, b in zip(with_kernels, without):
         np.testing.assert_array_equal(a, b)
+
+
+def test_reference_gives_the_numpy_kernel_whatever_the_switch():
+    from numeras.backend.kernels.numpy_ref import softmax
+
+    assert kernels.reference("softmax") is softmax.softmax
+    assert kernels.reference("log_softmax") is kernels.log_softmax  # no compiled twin: always NumPy

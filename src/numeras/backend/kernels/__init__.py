@@ -59,6 +59,11 @@ def set_enabled(enabled: bool) -> bool:
 
 def reference(name: str):
     """The NumPy reference of kernel ``name``, whatever :func:`compiled` says."""
+    return _find(name)[1]
+
+
+def _find(name: str):
+    """(family, NumPy reference) of kernel ``name``."""
     for family in FAMILIES:
         module = importlib.import_module(f"{__name__}.numpy_ref.{family}")
         function = getattr(module, name, None)
@@ -74,7 +79,7 @@ def __getattr__(name: str):
     global _compiled
     if name.startswith("__"):
         raise AttributeError(name)
-    family, function = reference(name)
+    family, function = _find(name)
     if _compiled:
         try:
             module = importlib.import_module(f"{__name__}.numba_jit.{family}")
