@@ -24,12 +24,13 @@ def compiled_float(dtype) -> bool:
 
 
 def flat_floats(*arrays) -> bool:
-    """True when every array is a C-contiguous NumPy array (not 0-d) of the first one's dtype,
-    float32 or float64: the layout the element-wise loops walk as flat vectors."""
+    """True when every array is a C-contiguous NumPy array (not 0-d) of the first one's shape and
+    dtype, float32 or float64: the layout the element-wise loops walk as flat vectors."""
     first = arrays[0]
-    if not compiled_float(first.dtype) or first.ndim == 0:
+    dtype, shape = first.dtype, first.shape
+    if not (dtype.kind == "f" and dtype.itemsize in (4, 8)) or not shape:
         return False
-    return all(
-        type(a) is numpy.ndarray and a.dtype == first.dtype and a.shape == first.shape and a.flags.c_contiguous
-        for a in arrays
-    )
+    for a in arrays:  # a loop, not all(...): this runs per variable per step
+        if type(a) is not numpy.ndarray or a.dtype != dtype or a.shape != shape or not a.flags.c_contiguous:
+            return False
+    return True

@@ -23,9 +23,10 @@ def _rows(a, axis: int, *others) -> bool:
         and compiled_float(a.dtype) and a.flags.c_contiguous
     ):
         return False
-    return all(
-        type(o) is np.ndarray and o.dtype == a.dtype and o.shape == a.shape and o.flags.c_contiguous for o in others
-    )
+    for other in others:
+        if type(other) is not np.ndarray or other.dtype != a.dtype or other.shape != a.shape or not other.flags.c_contiguous:
+            return False
+    return True
 
 
 @jit
