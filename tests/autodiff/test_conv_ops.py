@@ -9,8 +9,8 @@ import pytest
 
 from numeras import ops
 from numeras.autodiff import GradientTape, Tensor
-from numeras.autodiff.ops import _accelerated
 from numeras.autodiff.ops.convolution import conv_bias_activation
+from numeras.backend import kernels as kernel_switch
 from numeras.testing import check_dtype_preserved, gradcheck
 
 
@@ -19,9 +19,9 @@ def kernels(request):
     """Every test runs on the NumPy code and, when numba is installed, on the compiled kernels."""
     if request.param == "compiled" and importlib.util.find_spec("numba") is None:
         pytest.skip("numba is not installed: the optional compiled kernels are not used")
-    previous = _accelerated.set_enabled(request.param == "compiled")
+    previous = kernel_switch.set_enabled(request.param == "compiled")
     yield request.param
-    _accelerated.set_enabled(previous)
+    kernel_switch.set_enabled(previous)
 
 
 # -- direct definitions (loops over output positions; small inputs only) ---------------------------
@@ -366,7 +366,7 @@ def test_compiled_kernels_and_numpy_agree_on_a_convnet_step(kernels):
         return [y.numpy()] + [g.numpy() for g in tape.gradient(total, params)]
 
     compiled = run()
-    _accelerated.set_enabled(False)
+    kernel_switch.set_enabled(False)
     reference = run()
     for got, expected in zip(compiled, reference):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

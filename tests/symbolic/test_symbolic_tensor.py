@@ -6,9 +6,9 @@ import pytest
 from symbolic_helpers import placeholder
 
 from numeras import backend
+from numeras.backend import standardize_dtype
 from numeras.symbolic import SymbolicTensor, any_symbolic, operators
 from numeras.symbolic.operators import getitem_shape, matmul_shape
-from numeras.symbolic.tensor import standardize_dtype
 
 
 class _Recorder:

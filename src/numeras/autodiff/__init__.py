@@ -3,7 +3,8 @@
 from numeras.autodiff import ops
 from numeras.autodiff.graph import enable_grad, is_grad_enabled, no_grad
 from numeras.autodiff.tape import GradientTape
-from numeras.autodiff.tensor import Tensor, Variable, convert_to_tensor
+from numeras.autodiff.tensor import Tensor, convert_to_tensor
+from numeras.autodiff.variable import Variable
 
 __all__ = [
     "GradientTape",

@@ -127,73 +127,102 @@ def backpropagate(
     Interior gradients are dropped as soon as they have been passed on.
 
     ``into`` maps ``id(tensor)`` to an array of that tensor's shape and dtype that receives its
-    gradient (a leaf's contributions are summed there in place; a kept interior tensor's final
-    gradient is copied there); the mapping then holds that array.
+    gradient (see :class:`_Sinks`); the mapping then holds that array.
 
     ``also_leaves``: ids of tensors that get a gradient although they no longer require one (a
     tape's watched tensors, switched back when its ``with`` block ended).
     """
     keep_ids = {id(t) for t in keep}
     also = set(also_leaves)
+    sinks = _Sinks(into) if into else None
     grads: dict[int, object] = {id(root): root_grad}
     kept: dict[int, object] = {}
-    sinks = into or {}
     if root._vjp is None:
-        if id(root) in sinks:
-            grads[id(root)] = unbroadcast(root_grad, root.data.shape, out=sinks[id(root)])
+        if sinks is not None:
+            grads[id(root)] = sinks.final(root, root_grad)
         return grads
-    filled: set[int] = set()  # leaves whose sink already holds a contribution
     for node in reversed(topological_order(root)):
-        node_id = id(node)
-        grad = grads.pop(node_id, None)
+        grad = grads.pop(id(node), None)
         if grad is None:
             continue
-        if node_id in keep_ids:
-            if node_id in sinks:
-                grad = unbroadcast(grad, node.data.shape, out=sinks[node_id])
-            kept[node_id] = grad
-        vjp = node._vjp
-        parents = node._parents
-        if sinks and getattr(vjp, "writes_into", False):
-            parent_grads = vjp(grad, _free_sinks(parents, sinks, filled))
-        else:
-            parent_grads = vjp(grad)
-        for parent, parent_grad in zip(parents, parent_grads):
+        if id(node) in keep_ids:
+            kept[id(node)] = grad if sinks is None else sinks.final(node, grad)
+        parent_grads = node._vjp(grad) if sinks is None else sinks.call_vjp(node, grad)
+        for parent, parent_grad in zip(node._parents, parent_grads):
             if parent_grad is None or not (parent.requires_grad or id(parent) in also):
                 continue
-            parent_id = id(parent)
-            target = parent.data
-            if parent._vjp is None and parent_id in sinks:
-                sink = sinks[parent_id]
-                if parent_grad is not sink:
-                    if parent_id in filled:
-                        xp.add(sink, unbroadcast(parent_grad, target.shape), out=sink, casting="unsafe")
-                    else:
-                        unbroadcast(parent_grad, target.shape, out=sink)
-                filled.add(parent_id)
-                grads[parent_id] = sink
+            if sinks is not None and sinks.take(parent, parent_grad, grads):
                 continue
+            target = parent.data
             if parent_grad.shape != target.shape:
                 parent_grad = unbroadcast(parent_grad, target.shape)
             if parent_grad.dtype != target.dtype:
                 parent_grad = parent_grad.astype(target.dtype)
-            previous = grads.get(parent_id)
-            grads[parent_id] = parent_grad if previous is None else previous + parent_grad
+            previous = grads.get(id(parent))
+            grads[id(parent)] = parent_grad if previous is None else previous + parent_grad
     grads.update(kept)
     return grads
 
 
-def _free_sinks(parents: tuple, sinks: dict, filled: set) -> tuple:
-    """Per parent, the sink a vjp may write into: a leaf's, while it holds nothing yet, and only
-    at the first position of a parent that appears twice (``x @ x``)."""
-    outs = []
-    for i, parent in enumerate(parents):
+class _Sinks:
+    """Caller-owned gradient buffers (``backpropagate``'s ``into``), by ``id(tensor)``.
+
+    A leaf's contributions are summed in its buffer in place; a kept interior tensor's final
+    gradient is copied into its buffer. A vjp marked with :func:`writes_into` may write a leaf's
+    first contribution straight into the buffer (no allocation, no copy)."""
+
+    __slots__ = ("buffers", "filled")
+
+    def __init__(self, buffers: dict) -> None:
+        self.buffers = buffers
+        self.filled: set[int] = set()  # leaves whose buffer already holds a contribution
+
+    def final(self, tensor: Tensor, grad):
+        """``grad``, copied into ``tensor``'s buffer if it has one."""
+        buffer = self.buffers.get(id(tensor))
+        return grad if buffer is None else unbroadcast(grad, tensor.data.shape, out=buffer)
+
+    def call_vjp(self, node: Tensor, grad) -> tuple:
+        """``node``'s vjp on ``grad``, offered the free buffers of its parents if it writes into them."""
+        vjp = node._vjp
+        if not getattr(vjp, "writes_into", False):
+            return vjp(grad)
+        parents = node._parents
+        free = []
+        for i, parent in enumerate(parents):
+            parent_id = id(parent)
+            buffer = self.buffers.get(parent_id) if parent._vjp is None and parent_id not in self.filled else None
+            if buffer is not None and any(p is parent for p in parents[:i]):
+                buffer = None  # only the first position of a parent that appears twice (`x @ x`)
+            free.append(buffer)
+        return vjp(grad, tuple(free))
+
+    def take(self, parent: Tensor, grad, grads: dict) -> bool:
+        """Add ``grad`` into ``parent``'s buffer if it is a leaf with one (then True)."""
         parent_id = id(parent)
-        sink = sinks.get(parent_id) if parent._vjp is None and parent_id not in filled else None
-        if sink is not None and any(p is parent for p in parents[:i]):
-            sink = None
-        outs.append(sink)
-    return tuple(outs)
+        buffer = self.buffers.get(parent_id)
+        if buffer is None or parent._vjp is not None:
+            return False
+        if grad is not buffer:
+            if parent_id in self.filled:
+                xp.add(buffer, unbroadcast(grad, parent.data.shape), out=buffer, casting="unsafe")
+            else:
+                unbroadcast(grad, parent.data.shape, out=buffer)
+        self.filled.add(parent_id)
+        grads[parent_id] = buffer
+        return True
+
+
+def leaves(root: Tensor) -> list[Tensor]:
+    """The tensors ``root`` was computed from that require a gradient but no op produced."""
+    if root._vjp is None:
+        return [root]
+    found: dict[int, Tensor] = {}
+    for node in topological_order(root):
+        for parent in node._parents:
+            if parent._vjp is None and parent.requires_grad:
+                found[id(parent)] = parent
+    return list(found.values())
 
 
 def owned(array):

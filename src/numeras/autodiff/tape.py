@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from numeras.autodiff import graph
-from numeras.autodiff.tensor import Tensor
+from numeras.autodiff.tensor import Tensor, wrap
 from numeras.backend import xp
 from numeras.utils.tree import flatten, pack_sequence_as
 
@@ -122,7 +122,7 @@ class GradientTape:
                 # (`a + b` passes the same one to both): copy the second.
                 g = xp.array(g, copy=True) if id(g) in handed_out else graph.owned(g)
                 handed_out.add(id(g))
-            results.append(None if g is None else _wrap(g))
+            results.append(None if g is None else wrap(g))
         return _unflatten(sources, results)
 
 
@@ -148,22 +148,6 @@ def _sinks(sources: list, buffers: list) -> dict[int, Any]:
             raise ValueError("GradientTape.gradient: a source listed twice needs the same `out` array both times.")
         sinks[id(source)] = buffer
     return sinks
-
-
-def _wrap(array: Any) -> Tensor:
-    """``Tensor(array)`` for an ndarray, without ``__init__``'s conversions."""
-    tensor = _new_tensor(Tensor)
-    tensor.data = array
-    tensor.requires_grad = False
-    tensor.grad = None
-    tensor._parents = ()
-    tensor._vjp = None
-    tensor._logits = None
-    tensor._logits_kind = None
-    return tensor
-
-
-_new_tensor = Tensor.__new__
 
 
 def _zeroed(buffer: Any) -> Any:

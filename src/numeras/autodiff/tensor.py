@@ -1,13 +1,21 @@
-"""``Tensor``: an ndarray that remembers how it was computed; ``Variable``: a tensor you update."""
+"""``Tensor``: an ndarray that remembers how it was computed.
+
+A tensor produced by an op whose input requires a gradient is a node of the graph: it keeps its
+``_parents`` and the ``_vjp`` that maps its gradient to theirs (see ``graph.py``). Ops build
+their outputs with :func:`wrap`, the one fast constructor; ``Tensor(...)`` is the converting
+constructor for users. Operators (``a + b``, ``a[i]``, ``a.T``...) are the ops of
+``numeras.autodiff.composites``, bound from one table, :data:`_OPERATORS`.
+"""
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 from typing import Any
 
 from numeras import backend
 from numeras.autodiff import graph
-from numeras.backend import xp
+from numeras.autodiff.graph import _GradMode
+from numeras.backend import standardize_dtype, xp
 
 
 class Tensor:
@@ -15,21 +23,23 @@ class Tensor:
 
     ``data`` is the underlying ndarray. A tensor with ``requires_grad`` set is differentiated
     through: ops applied to it record their output as a node (``_parents`` and ``_vjp``).
+    ``_from_logits`` is ``(activation, logits)`` on the output of ``softmax`` or ``sigmoid``: the
+    cross-entropy losses use those logits for the exact, fused gradient (as Keras keeps
+    ``_keras_logits``), and read them through ``_logits`` and ``_logits_kind``.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_parents", "_vjp", "_logits", "_logits_kind", "__weakref__")
+    __slots__ = ("data", "requires_grad", "grad", "_parents", "_vjp", "_from_logits", "__weakref__")
     # Makes `ndarray + Tensor` call Tensor.__radd__ instead of broadcasting element-wise.
     __array_priority__ = 1000.0
     __hash__ = object.__hash__
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
-        self.data = _to_array(data, dtype)
+        self.data = to_array(data, dtype)
         self.requires_grad = bool(requires_grad)
         self.grad = None
         self._parents: tuple = ()
         self._vjp = None
-        self._logits = None
-        self._logits_kind = None
+        self._from_logits = None
 
     # -- introspection ----------------------------------------------------------------
     @property
@@ -42,11 +52,21 @@ class Tensor:
 
     @property
     def dtype(self) -> str:
-        return dtype_name(self.data.dtype)
+        return standardize_dtype(self.data.dtype)
 
     @property
     def size(self) -> int:
         return self.data.size
+
+    @property
+    def _logits(self) -> Tensor | None:
+        """The logits this tensor is the softmax or sigmoid of, or None."""
+        return None if self._from_logits is None else self._from_logits[1]
+
+    @property
+    def _logits_kind(self) -> str | None:
+        """``"softmax"`` or ``"sigmoid"`` when :attr:`_logits` is set, else None."""
+        return None if self._from_logits is None else self._from_logits[0]
 
     def numpy(self):
         """The values as a NumPy array (shared with the tensor, not copied)."""
@@ -109,7 +129,7 @@ class Tensor:
             )
         grads = graph.backpropagate(self, seed)
         handed_out: set[int] = set()
-        for leaf in _reachable_leaves(self):
+        for leaf in graph.leaves(self):
             g = grads.get(id(leaf))
             if g is None:
                 continue
@@ -125,224 +145,141 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same values, cut from the graph."""
-        return Tensor(self.data)
+        return wrap(self.data)
 
-    # -- operators (each one is an op of numeras.ops) ---------------------------------
-    def __add__(self, other):
-        return _OPS.add(self, other)
+    # Comparisons are not differentiable: their results never join the graph.
+    def __lt__(self, other):
+        return wrap(self.data < _raw(other))
 
-    def __radd__(self, other):
-        return _OPS.add(other, self)
+    def __le__(self, other):
+        return wrap(self.data <= _raw(other))
 
-    def __sub__(self, other):
-        return _OPS.subtract(self, other)
+    def __gt__(self, other):
+        return wrap(self.data > _raw(other))
 
-    def __rsub__(self, other):
-        return _OPS.subtract(other, self)
+    def __ge__(self, other):
+        return wrap(self.data >= _raw(other))
 
-    def __mul__(self, other):
-        return _OPS.multiply(self, other)
+    def __eq__(self, other):  # type: ignore[override]
+        return wrap(self.data == _raw(other))
 
-    def __rmul__(self, other):
-        return _OPS.multiply(other, self)
-
-    def __truediv__(self, other):
-        return _OPS.divide(self, other)
-
-    def __rtruediv__(self, other):
-        return _OPS.divide(other, self)
-
-    def __matmul__(self, other):
-        return _OPS.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _OPS.matmul(other, self)
-
-    def __pow__(self, other):
-        return _OPS.power(self, other)
-
-    def __rpow__(self, other):
-        return _OPS.power(other, self)
-
-    def __neg__(self):
-        return _OPS.negative(self)
+    def __ne__(self, other):  # type: ignore[override]
+        return wrap(self.data != _raw(other))
 
     def __pos__(self):
         return self
 
-    def __abs__(self):
-        return _OPS.abs(self)
 
-    def __getitem__(self, key):
-        return _OPS.getitem(self, key)
+_new = object.__new__
 
-    # Comparisons are not differentiable: their results never join the graph.
-    def __lt__(self, other):
-        return Tensor(self.data < _raw(other))
 
-    def __le__(self, other):
-        return Tensor(self.data <= _raw(other))
+def wrap(data, parents: tuple = (), vjp: Callable | None = None) -> Tensor:
+    """The fast constructor: ``data`` (an ndarray, used as is) as a Tensor.
 
-    def __gt__(self, other):
-        return Tensor(self.data > _raw(other))
+    For an op's output (``ops._core.record``) it keeps ``parents`` and ``vjp`` only if some
+    parent requires a gradient and recording is on; otherwise the result is a constant."""
+    out = _new(Tensor)
+    # NumPy returns scalars, not 0-d arrays, from operations on 0-d arrays; keep `.data` an array.
+    out.data = data if isinstance(data, xp.ndarray) else xp.asarray(data)
+    out.grad = None
+    out._from_logits = None
+    if _GradMode.enabled:
+        for parent in parents:
+            if parent.requires_grad:
+                out.requires_grad = True
+                out._parents = parents
+                out._vjp = vjp
+                return out
+    out.requires_grad = False
+    out._parents = ()
+    out._vjp = None
+    return out
 
-    def __ge__(self, other):
-        return Tensor(self.data >= _raw(other))
 
-    def __eq__(self, other):  # type: ignore[override]
-        return Tensor(self.data == _raw(other))
+# -- operators ----------------------------------------------------------------------------
+def _swapped(op: Callable) -> Callable:
+    return lambda self, other: op(other, self)
 
-    def __ne__(self, other):  # type: ignore[override]
-        return Tensor(self.data != _raw(other))
 
-    # -- convenience methods, as on ndarrays ------------------------------------------
-    @property
-    def T(self) -> Tensor:
-        return _OPS.transpose(self)
-
+def _reshape(op: Callable) -> Callable:
     def reshape(self, *shape) -> Tensor:
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _OPS.reshape(self, shape)
+        return op(self, tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
 
+    return reshape
+
+
+def _reduction(op: Callable, cast: Callable) -> Callable:
     # `dtype` and `out` let numpy.sum(tensor) and numpy.mean(tensor), which call these, work.
-    def sum(self, axis=None, keepdims=False, dtype=None, out=None) -> Tensor:
-        _no_out("sum", out)
-        x = self if dtype is None else _OPS.cast(self, dtype)
-        return _OPS.sum(x, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False, dtype=None, out=None) -> Tensor:
-        _no_out("mean", out)
-        x = self if dtype is None else _OPS.cast(self, dtype)
-        return _OPS.mean(x, axis=axis, keepdims=keepdims)
-
-    def astype(self, dtype) -> Tensor:
-        return _OPS.cast(self, dtype)
-
-
-class Variable(Tensor):
-    """A tensor that holds state: weights, optimizer slots, counters.
-
-    Trainable variables are differentiated through automatically (a ``GradientTape`` watches
-    them). ``assign``, ``assign_add`` and ``assign_sub`` write into the same buffer, so every
-    holder of ``.data`` sees the update.
-    """
-
-    __slots__ = ("name", "_trainable", "path", "constraint")
-    _uids = itertools.count()
-
-    def __init__(
-        self,
-        initial_value: Any,
-        dtype: Any = None,
-        trainable: bool = True,
-        name: str | None = None,
-    ) -> None:
-        if callable(initial_value) and not isinstance(initial_value, (Tensor, xp.ndarray)):
-            initial_value = initial_value()
-        array = _to_array(initial_value, dtype)
-        # A variable owns its buffer; copying also detaches it from the caller's array.
-        super().__init__(xp.array(array, copy=True), requires_grad=False)
-        self.name = name if name is not None else f"variable_{next(self._uids)}"
-        self.path = self.name
-        self.constraint = None
-        self.trainable = trainable
-
-    @property
-    def trainable(self) -> bool:
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        self._trainable = bool(value)
-        self.requires_grad = self._trainable and self.data.dtype.kind == "f"
-
-    @property
-    def value(self) -> Tensor:
-        """The current values as a constant tensor: a snapshot, which later ``assign`` calls and
-        optimizer steps (both in place) leave unchanged, as Keras's ``Variable.value`` is."""
-        return Tensor(self.data.copy())
-
-    def assign(self, value: Any) -> Variable:
-        """Overwrite the values in place; ``value`` must have this variable's shape."""
-        array = _raw(value)
-        if xp.shape(array) != self.data.shape:
-            raise ValueError(
-                f"Variable.assign: `value` must have shape {self.shape} like variable "
-                f"'{self.name}', received shape {xp.shape(array)}."
+    def reduce(self, axis=None, keepdims=False, dtype=None, out=None) -> Tensor:
+        if out is not None:
+            raise TypeError(
+                f"Tensor.{op.__name__}: `out` is not supported (tensors are immutable); received {type(out).__name__}."
             )
-        xp.copyto(self.data, array, casting="unsafe")
-        return self
+        return op(self if dtype is None else cast(self, dtype), axis=axis, keepdims=keepdims)
 
-    def assign_add(self, delta: Any) -> Variable:
-        """Add ``delta`` in place; ``delta`` must have this variable's shape or broadcast to it."""
-        delta = _raw(delta)
-        self._check_delta_shape("assign_add", delta)
-        xp.add(self.data, delta, out=self.data, casting="unsafe")
-        return self
-
-    def assign_sub(self, delta: Any) -> Variable:
-        """Subtract ``delta`` in place; ``delta`` must have this variable's shape or broadcast to it."""
-        delta = _raw(delta)
-        self._check_delta_shape("assign_sub", delta)
-        xp.subtract(self.data, delta, out=self.data, casting="unsafe")
-        return self
-
-    def _check_delta_shape(self, method: str, delta: Any) -> None:
-        shape = xp.shape(delta)
-        if shape == self.data.shape:
-            return
-        try:
-            fits = xp.broadcast_shapes(shape, self.data.shape) == self.data.shape
-        except ValueError:
-            fits = False
-        if not fits:
-            raise ValueError(
-                f"Variable.{method}: `delta` must have shape {self.shape} like variable "
-                f"'{self.name}' (or broadcast to it), received shape {shape}."
-            )
-
-    def __repr__(self) -> str:
-        body = xp.array2string(self.data, separator=", ")
-        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, value={body}>"
+    return reduce
 
 
-_DTYPE_NAMES: dict = {}
+_OPERATORS: dict[str, Callable[[Any], Any]] = {
+    # attribute of Tensor: how to build it from the op set (the module numeras.autodiff.composites)
+    "__add__": lambda ops: ops.add,
+    "__radd__": lambda ops: _swapped(ops.add),
+    "__sub__": lambda ops: ops.subtract,
+    "__rsub__": lambda ops: _swapped(ops.subtract),
+    "__mul__": lambda ops: ops.multiply,
+    "__rmul__": lambda ops: _swapped(ops.multiply),
+    "__truediv__": lambda ops: ops.divide,
+    "__rtruediv__": lambda ops: _swapped(ops.divide),
+    "__matmul__": lambda ops: ops.matmul,
+    "__rmatmul__": lambda ops: _swapped(ops.matmul),
+    "__pow__": lambda ops: ops.power,
+    "__rpow__": lambda ops: _swapped(ops.power),
+    "__neg__": lambda ops: ops.negative,
+    "__abs__": lambda ops: ops.abs,
+    "__getitem__": lambda ops: ops.getitem,
+    "T": lambda ops: property(ops.transpose),
+    "reshape": lambda ops: _reshape(ops.reshape),
+    "astype": lambda ops: ops.cast,
+    "sum": lambda ops: _reduction(ops.sum, ops.cast),
+    "mean": lambda ops: _reduction(ops.mean, ops.cast),
+}
 
 
-def dtype_name(dtype: Any) -> str:
-    """``backend.standardize_dtype(dtype)`` (None means floatx), remembered per argument: NumPy
-    computes ``dtype.name`` in Python (~1.5 us), and the training step asks it many times."""
-    if dtype is None:
-        return backend.floatx()
-    try:
-        return _DTYPE_NAMES[dtype]
-    except KeyError:
-        name = _DTYPE_NAMES[dtype] = backend.standardize_dtype(dtype)
-        return name
-    except TypeError:  # an unhashable dtype specification
-        return backend.standardize_dtype(dtype)
+class _Operator:
+    """A placeholder in Tensor for an entry of :data:`_OPERATORS`: on first use it builds the
+    attribute, puts it on Tensor in its own place, and is never consulted again. (The ops import
+    this module, so they cannot be looked up while it is being imported.)"""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        from numeras.autodiff import composites
+
+        attribute = _OPERATORS[self.name](composites)
+        setattr(Tensor, self.name, attribute)
+        return attribute if instance is None else attribute.__get__(instance, owner)
 
 
-def _to_array(value: Any, dtype: Any = None):
+for _name in _OPERATORS:
+    setattr(Tensor, _name, _Operator(_name))
+
+
+# -- conversions --------------------------------------------------------------------------
+def to_array(value: Any, dtype: Any = None):
     """An ndarray for ``value``; Python floats become floatx, existing arrays keep their dtype."""
     if isinstance(value, Tensor):
         value = value.data
     if dtype is not None:
-        return xp.asarray(value, dtype=dtype_name(dtype))
+        return xp.asarray(value, dtype=standardize_dtype(dtype))
     if isinstance(value, xp.ndarray):
         return value
     array = xp.asarray(value)
-    if array.dtype.kind == "f" and dtype_name(array.dtype) != backend.floatx():
+    if array.dtype.kind == "f" and standardize_dtype(array.dtype) != backend.floatx():
         if not isinstance(value, xp.generic):
             # Python floats and nested lists of them carry no dtype of their own: use floatx.
             array = array.astype(backend.floatx())
     return array
-
-
-def _no_out(method: str, out: Any) -> None:
-    if out is not None:
-        raise TypeError(f"Tensor.{method}: `out` is not supported (tensors are immutable); received {type(out).__name__}.")
 
 
 def _raw(value: Any):
@@ -353,22 +290,7 @@ def convert_to_tensor(x: Any, dtype: Any = None, sparse: bool | None = None) -> 
     """``x`` as a Tensor. Tensors pass through (cast if ``dtype`` differs); arrays are wrapped
     without a copy; Python floats become ``floatx()``."""
     if isinstance(x, Tensor):
-        if dtype is None or dtype_name(x.data.dtype) == dtype_name(dtype):
+        if dtype is None or standardize_dtype(x.data.dtype) == standardize_dtype(dtype):
             return x
-        return _OPS.cast(x, dtype)
+        return x.astype(dtype)
     return Tensor(x, dtype=dtype)
-
-
-def _reachable_leaves(root: Tensor) -> list[Tensor]:
-    leaves: dict[int, Tensor] = {}
-    if root._vjp is None:
-        return [root]
-    for node in graph.topological_order(root):
-        for parent in node._parents:
-            if parent._vjp is None and parent.requires_grad:
-                leaves[id(parent)] = parent
-    return list(leaves.values())
-
-
-# numeras.autodiff.ops sets this when it is imported; operators dispatch through it.
-_OPS: Any = None

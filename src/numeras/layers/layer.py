@@ -14,13 +14,11 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from numeras import config, constraints
+from numeras import backend, config, constraints
 from numeras.autodiff import Tensor, Variable, no_grad
 from numeras.autodiff.ops import cast as _cast
-from numeras.autodiff.tensor import dtype_name
 from numeras.backend import xp
 from numeras.symbolic import Operation, any_symbolic, symbolic_call
-from numeras.symbolic.tensor import standardize_dtype as _dtype_name
 from numeras.utils.tree import flatten, map_shape_structure, map_structure
 
 _ALLOWED_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "weights"}
@@ -71,7 +69,7 @@ class Layer(Operation):
         Operation.__init__(self, name)
         self._trainable = bool(trainable)
         # dtype=None follows the global dtype policy (numeras.config.set_dtype_policy), as Keras.
-        self._dtype = _dtype_name(dtype) if dtype is not None else config.default_layer_dtype()
+        self._dtype = backend.standardize_dtype(dtype) if dtype is not None else config.default_layer_dtype()
         self.autocast = autocast
         self.built = False
         self._losses: list[Tensor] = []
@@ -241,7 +239,7 @@ class Layer(Operation):
         from numeras import initializers
 
         shape = tuple(int(n) for n in (shape or ()))
-        dtype = _dtype_name(dtype) if dtype is not None else self._dtype
+        dtype = backend.standardize_dtype(dtype) if dtype is not None else self._dtype
         if initializer is None:
             initializer = "glorot_uniform" if xp.dtype(dtype).kind == "f" else "zeros"
         init = initializers.get(initializer)
@@ -346,11 +344,11 @@ class Layer(Operation):
     def _convert_inputs(self, inputs: Any) -> Any:
         if isinstance(inputs, Tensor):
             dtype = inputs.data.dtype
-            if self.autocast and dtype.kind == "f" and dtype_name(dtype) != self._dtype:
+            if self.autocast and dtype.kind == "f" and backend.standardize_dtype(dtype) != self._dtype:
                 return _cast(inputs, self._dtype)
             return inputs
         if isinstance(inputs, xp.ndarray):
-            if self.autocast and inputs.dtype.kind == "f" and dtype_name(inputs.dtype) != self._dtype:
+            if self.autocast and inputs.dtype.kind == "f" and backend.standardize_dtype(inputs.dtype) != self._dtype:
                 inputs = inputs.astype(self._dtype)
             return Tensor(inputs)
         if isinstance(inputs, (list, tuple)):

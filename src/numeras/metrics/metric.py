@@ -12,7 +12,8 @@ from typing import Any
 
 from numeras import backend
 from numeras.autodiff.graph import no_grad
-from numeras.autodiff.tensor import Tensor, Variable
+from numeras.autodiff.tensor import Tensor
+from numeras.autodiff.variable import Variable
 from numeras.backend import xp
 from numeras.utils.naming import auto_name
 

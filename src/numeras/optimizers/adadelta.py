@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from numeras import backend
-from numeras.autodiff.tensor import Variable
+from numeras.autodiff.variable import Variable
 from numeras.backend import xp
 from numeras.optimizers.base_optimizer import Optimizer
 

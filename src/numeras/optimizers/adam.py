@@ -6,9 +6,8 @@ import math
 from typing import Any
 
 from numeras import backend
-from numeras.autodiff.tensor import Variable
-from numeras.backend import xp
-from numeras.optimizers import _fused
+from numeras.autodiff.variable import Variable
+from numeras.backend import kernels
 from numeras.optimizers.base_optimizer import Optimizer
 
 
@@ -79,7 +78,6 @@ class Adam(Optimizer):
         self._momentums, self._velocities = self.add_optimizer_variables(var_list, ["momentum", "velocity"])
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
-        self._kernels = _fused.kernels()
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: float) -> None:
         index = self._var_index[id(variable)]
@@ -91,28 +89,8 @@ class Adam(Optimizer):
         w = variable.data
         m = self._momentums[index].data
         v = self._velocities[index].data
-        kernels = getattr(self, "_kernels", None)
-        if kernels is not None and not self.amsgrad and _fused.usable(w, gradient, m, v):
-            cast = w.dtype.type
-            kernels.adam(w, gradient, m, v, cast(1.0 - beta_1), cast(1.0 - beta_2), cast(alpha), cast(float(self.epsilon)))
-            return
-
-        xp.subtract(gradient, m, out=scratch)
-        xp.multiply(scratch, 1.0 - beta_1, out=scratch)
-        xp.add(m, scratch, out=m)
-        xp.square(gradient, out=scratch)
-        xp.subtract(scratch, v, out=scratch)
-        xp.multiply(scratch, 1.0 - beta_2, out=scratch)
-        xp.add(v, scratch, out=v)
-        if self.amsgrad:
-            v_hat = self._velocity_hats[index].data
-            xp.maximum(v_hat, v, out=v_hat)
-            v = v_hat
-        xp.sqrt(v, out=scratch)
-        xp.add(scratch, float(self.epsilon), out=scratch)
-        xp.multiply(m, alpha, out=increment)
-        xp.divide(increment, scratch, out=increment)
-        xp.subtract(w, increment, out=w)
+        v_hat = self._velocity_hats[index].data if self.amsgrad else None
+        kernels.adam_update(w, gradient, m, v, beta_1, beta_2, alpha, float(self.epsilon), scratch, increment, v_hat)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -15,19 +15,25 @@ of the autodiff graph or of the caller.
 
 from __future__ import annotations
 
-import inspect
 import math
 import re
-import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from numeras import backend
-from numeras.autodiff.tensor import Tensor, Variable
+from numeras.autodiff.tensor import Tensor
+from numeras.autodiff.variable import Variable
 from numeras.backend import xp
+from numeras.optimizers.arguments import (  # noqa: F401 - _LEGACY_ARGUMENTS: read by saving
+    _LEGACY_ARGUMENTS,
+    caller_stacklevel,
+    is_number,
+    pop_legacy_arguments,
+    unknown_arguments_error,
+    validate_base_arguments,
+)
 from numeras.optimizers.schedules.learning_rate_schedule import (
-    InverseTimeDecay,
     LearningRateSchedule,
 )
 from numeras.optimizers.schedules.learning_rate_schedule import (
@@ -38,21 +44,6 @@ from numeras.optimizers.schedules.learning_rate_schedule import (
 )
 from numeras.utils.naming import auto_name
 
-_BASE_ARGUMENTS = (
-    "learning_rate",
-    "weight_decay",
-    "clipnorm",
-    "clipvalue",
-    "global_clipnorm",
-    "use_ema",
-    "ema_momentum",
-    "ema_overwrite_frequency",
-    "loss_scale_factor",
-    "gradient_accumulation_steps",
-    "name",
-)
-# Keras 2 spellings the book's first edition uses; accepted with a DeprecationWarning.
-_LEGACY_ARGUMENTS = ("lr", "decay")
 # Keys that tf.keras 2.11+ wrote into optimizer configs and that mean nothing here.
 _IGNORED_CONFIG_KEYS = ("is_legacy_optimizer", "jit_compile")
 
@@ -108,9 +99,9 @@ class Optimizer:
         name: str | None = None,
         **kwargs: Any,
     ) -> None:
-        learning_rate = self._pop_legacy_arguments(learning_rate, kwargs)
+        learning_rate = pop_legacy_arguments(type(self), learning_rate, kwargs)
         if kwargs:
-            raise self._unknown_arguments_error(kwargs)
+            raise unknown_arguments_error(type(self), kwargs)
 
         self.name = auto_name(type(self).__name__) if name is None else str(name)
         self.weight_decay = weight_decay
@@ -122,7 +113,7 @@ class Optimizer:
         self.ema_overwrite_frequency = ema_overwrite_frequency
         self.loss_scale_factor = loss_scale_factor
         self.gradient_accumulation_steps = gradient_accumulation_steps
-        self._validate_base_arguments()
+        validate_base_arguments(self)
 
         self.built = False
         self._variables: list[Variable] = []
@@ -138,110 +129,12 @@ class Optimizer:
         self._iterations = self.add_variable((), initializer="zeros", dtype="int64", name="iteration")
         self._learning_rate = self._make_learning_rate(learning_rate)
 
-    # -- construction helpers ---------------------------------------------------------
-    def _pop_legacy_arguments(self, learning_rate: Any, kwargs: dict[str, Any]) -> Any:
-        cls = type(self).__name__
-        if "lr" in kwargs:
-            lr = kwargs.pop("lr")
-            default = _default_argument(type(self), "learning_rate")
-            if default is not inspect.Parameter.empty and not _same_value(learning_rate, default):
-                raise TypeError(
-                    f"{cls}() received both `lr={lr!r}` and `learning_rate={learning_rate!r}`. `lr` is "
-                    "the Keras 2 name of `learning_rate`: pass only `learning_rate`."
-                )
-            warnings.warn(
-                f"{cls}: `lr` is the Keras 2 name of `learning_rate`, which Keras 3 no longer "
-                f"accepts. Write {cls}(learning_rate={lr!r}).",
-                DeprecationWarning,
-                stacklevel=_caller_stacklevel(),
-            )
-            learning_rate = lr
-        if "decay" in kwargs:
-            decay = kwargs.pop("decay")
-            if decay is None or decay == 0:
-                warnings.warn(
-                    f"{cls}: `decay` is a Keras 2 argument that Keras 3 no longer accepts; "
-                    f"decay={decay!r} does nothing here, remove it.",
-                    DeprecationWarning,
-                    stacklevel=_caller_stacklevel(),
-                )
-            else:
-                if not _is_number(learning_rate):
-                    raise ValueError(
-                        f"{cls}: the legacy `decay={decay!r}` argument needs a float learning rate, "
-                        f"received learning_rate={learning_rate!r}. Put the decay in your schedule "
-                        "instead and drop `decay`."
-                    )
-                warnings.warn(
-                    f"{cls}: `decay` is a Keras 2 argument that Keras 3 no longer accepts. numeras "
-                    f"keeps its meaning, learning_rate / (1 + decay * iterations), by using "
-                    f"learning_rate=keras.optimizers.schedules.InverseTimeDecay({float(learning_rate)!r}, "
-                    f"decay_steps=1, decay_rate={float(decay)!r}); write that instead.",
-                    DeprecationWarning,
-                    stacklevel=_caller_stacklevel(),
-                )
-                learning_rate = InverseTimeDecay(float(learning_rate), decay_steps=1, decay_rate=float(decay))
-        return learning_rate
-
-    def _unknown_arguments_error(self, kwargs: dict[str, Any]) -> TypeError:
-        import difflib
-
-        cls = type(self).__name__
-        valid = set(_BASE_ARGUMENTS) | set(_LEGACY_ARGUMENTS)
-        for parameter in inspect.signature(type(self).__init__).parameters.values():
-            if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
-                valid.add(parameter.name)
-        valid.discard("self")
-        hints = []
-        for unknown in kwargs:
-            close = difflib.get_close_matches(unknown, sorted(valid), n=1, cutoff=0.6)
-            if close:
-                hints.append(f"`{unknown}`: did you mean `{close[0]}`?")
-        names = ", ".join(f"`{k}`" for k in kwargs)
-        return TypeError(
-            f"{cls}() got unexpected keyword argument(s) {names}. "
-            + (" ".join(hints) + " " if hints else "")
-            + f"Valid arguments are: {', '.join(sorted(valid))}."
-        )
-
-    def _validate_base_arguments(self) -> None:
-        cls = type(self).__name__
-        clip_options = {"clipnorm": self.clipnorm, "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
-        if sum(v is not None for v in clip_options.values()) > 1:
-            given = ", ".join(f"{k}={v!r}" for k, v in clip_options.items() if v is not None)
-            raise ValueError(
-                f"{cls}: only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set, "
-                f"received {given}. Keep the one you want and drop the others."
-            )
-        for key, value in clip_options.items():
-            if value is not None and not _is_number(value):
-                raise ValueError(f"{cls}: `{key}` must be a float or None, received {value!r}.")
-        if self.weight_decay is not None and not _is_number(self.weight_decay):
-            raise ValueError(f"{cls}: `weight_decay` must be a float or None, received {self.weight_decay!r}.")
-        if self.loss_scale_factor is not None and (not _is_number(self.loss_scale_factor) or self.loss_scale_factor == 0):
-            raise ValueError(
-                f"{cls}: `loss_scale_factor` must be a non-zero float or None, received {self.loss_scale_factor!r}."
-            )
-        steps = self.gradient_accumulation_steps
-        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 2):
-            raise ValueError(
-                f"{cls}: `gradient_accumulation_steps` must be an integer >= 2 or None, received {steps!r}."
-            )
-        if self.use_ema:
-            if not _is_number(self.ema_momentum) or not 0 <= self.ema_momentum <= 1:
-                raise ValueError(f"{cls}: `ema_momentum` must be in the range [0, 1], received {self.ema_momentum!r}.")
-            frequency = self.ema_overwrite_frequency
-            if frequency is not None and (isinstance(frequency, bool) or not isinstance(frequency, int) or frequency < 1):
-                raise ValueError(
-                    f"{cls}: `ema_overwrite_frequency` must be an integer >= 1 or None, received {frequency!r}."
-                )
-
     def _make_learning_rate(self, learning_rate: Any) -> Any:
         if isinstance(learning_rate, LearningRateSchedule) or (
             callable(learning_rate) and not isinstance(learning_rate, Tensor)
         ):
             return learning_rate
-        if not _is_number(learning_rate):
+        if not is_number(learning_rate):
             raise ValueError(
                 f"{type(self).__name__}: `learning_rate` must be a float, a "
                 "keras.optimizers.schedules.LearningRateSchedule or a callable without arguments "
@@ -371,7 +264,7 @@ class Optimizer:
                 "(or a callable) as its `learning_rate`, so the rate is not settable. Create the "
                 "optimizer with a float `learning_rate` to be able to change it."
             )
-        if not _is_number(learning_rate):
+        if not is_number(learning_rate):
             raise ValueError(
                 f"{type(self).__name__}.learning_rate must be set to a float, a LearningRateSchedule "
                 f"or a callable, received {learning_rate!r}."
@@ -520,7 +413,7 @@ class Optimizer:
             warnings.warn(
                 f"Gradients do not exist for variables {missing} when minimizing the loss. If "
                 "using `model.compile()`, did you forget to provide a `loss` argument?",
-                stacklevel=_caller_stacklevel(),
+                stacklevel=caller_stacklevel(),
             )
         return arrays, kept
 
@@ -747,39 +640,6 @@ BaseOptimizer = Optimizer
 
 
 # -- helpers ----------------------------------------------------------------------------
-def _is_number(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, Tensor):
-        value = value.data
-    if isinstance(value, (int, float)):
-        return True
-    return getattr(value, "ndim", None) == 0 and getattr(getattr(value, "dtype", None), "kind", "") in "fiu"
-
-
-def _same_value(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b)
-    except Exception:
-        return a is b
-
-
-def _default_argument(cls: type, name: str) -> Any:
-    parameter = inspect.signature(cls.__init__).parameters.get(name)
-    return inspect.Parameter.empty if parameter is None else parameter.default
-
-
-def _caller_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first frame outside numeras.optimizers,
-    so the user's line is shown (and DeprecationWarnings raised from ``__main__`` are seen)."""
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("numeras.optimizers"):
-        frame = frame.f_back
-        level += 1
-    return level
-
-
 def _initial_value(initializer: Any, shape: tuple, dtype: str):
     if isinstance(initializer, str):
         if initializer == "zeros":
@@ -789,7 +649,7 @@ def _initial_value(initializer: Any, shape: tuple, dtype: str):
         from numeras import initializers
 
         initializer = initializers.get(initializer)
-    if _is_number(initializer):
+    if is_number(initializer):
         return xp.full(shape, float(initializer) if xp.dtype(dtype).kind == "f" else int(initializer), dtype=dtype)
     if callable(initializer):
         value = initializer(shape, dtype=dtype)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from numeras import backend
-from numeras.autodiff.tensor import Variable
-from numeras.backend import xp
-from numeras.optimizers import _fused
+from numeras.autodiff.variable import Variable
+from numeras.backend import kernels
 from numeras.optimizers.base_optimizer import Optimizer
 
 
@@ -79,7 +78,6 @@ class RMSprop(Optimizer):
         self._velocities = self.add_optimizer_variables(var_list, "velocity")
         self._momentums = self.add_optimizer_variables(var_list, "momentum") if self.momentum > 0 else []
         self._average_gradients = self.add_optimizer_variables(var_list, "average_gradient") if self.centered else []
-        self._kernels = _fused.kernels()
 
     def update_step(self, gradient: Any, variable: Variable, learning_rate: float) -> None:
         index = self._var_index[id(variable)]
@@ -87,36 +85,12 @@ class RMSprop(Optimizer):
         rho = float(self.rho)
         w = variable.data
         velocity = self._velocities[index].data
-        kernels = getattr(self, "_kernels", None)
-        if kernels is not None and not self.centered and not self.momentum > 0 and _fused.usable(w, gradient, velocity):
-            cast = w.dtype.type
-            kernels.rmsprop(w, gradient, velocity, cast(rho), cast(1.0 - rho), cast(learning_rate), cast(self.epsilon))
-            return
-
-        xp.multiply(velocity, rho, out=velocity)
-        xp.square(gradient, out=denominator)
-        xp.multiply(denominator, 1.0 - rho, out=denominator)
-        xp.add(velocity, denominator, out=velocity)
-        if self.centered:
-            average = self._average_gradients[index].data
-            xp.multiply(average, rho, out=average)
-            xp.multiply(gradient, 1.0 - rho, out=denominator)
-            xp.add(average, denominator, out=average)
-            xp.square(average, out=denominator)
-            xp.subtract(velocity, denominator, out=denominator)
-            xp.add(denominator, float(self.epsilon), out=denominator)
-        else:
-            xp.add(velocity, float(self.epsilon), out=denominator)
-        xp.sqrt(denominator, out=denominator)
-        xp.multiply(gradient, learning_rate, out=increment)
-        xp.divide(increment, denominator, out=increment)
-        if self.momentum > 0:
-            momentum = self._momentums[index].data
-            xp.multiply(momentum, float(self.momentum), out=momentum)
-            xp.add(momentum, increment, out=momentum)
-            xp.subtract(w, momentum, out=w)
-        else:
-            xp.subtract(w, increment, out=w)
+        average = self._average_gradients[index].data if self.centered else None
+        momentum = self._momentums[index].data if self.momentum > 0 else None
+        kernels.rmsprop_update(
+            w, gradient, velocity, rho, learning_rate, float(self.epsilon), denominator, increment,
+            average=average, momentum=momentum, momentum_rate=float(self.momentum),
+        )
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

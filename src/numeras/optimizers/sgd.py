@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from numeras.autodiff.tensor import Variable
+from numeras.autodiff.variable import Variable
 from numeras.backend import xp
-from numeras.optimizers.base_optimizer import Optimizer, _is_number
+from numeras.optimizers.arguments import is_number
+from numeras.optimizers.base_optimizer import Optimizer
 
 
 class SGD(Optimizer):
@@ -62,7 +63,7 @@ class SGD(Optimizer):
             name=name,
             **kwargs,
         )
-        if not _is_number(momentum) or not 0 <= momentum <= 1:
+        if not is_number(momentum) or not 0 <= momentum <= 1:
             raise ValueError(f"SGD: `momentum` must be a float between 0 and 1, received momentum={momentum!r}.")
         self.momentum = momentum
         self.nesterov = nesterov

@@ -16,7 +16,7 @@ from typing import Any
 import numpy
 
 from numeras import backend
-from numeras.autodiff.tensor import Variable
+from numeras.autodiff.variable import Variable
 
 
 def make_default_seed() -> int:

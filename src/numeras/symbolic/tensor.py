@@ -10,23 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from numeras import backend
-from numeras.backend import xp
 from numeras.symbolic import operators
 from numeras.utils.tree import flatten, is_nested
-
-
-def standardize_dtype(dtype: Any) -> str:
-    """A dtype's name (``"float32"``): from a name, a NumPy dtype or type, an object with a
-    ``name`` (another framework's dtype) or a Keras dtype-policy config; ``None`` means floatx."""
-    if isinstance(dtype, dict):
-        dtype = dtype.get("config", {}).get("name")
-    if dtype is None:
-        return backend.floatx()
-    if dtype == "string" or dtype is str:  # Input(dtype="string"): raw text for TextVectorization
-        return "string"
-    if hasattr(dtype, "name") and not isinstance(dtype, str) and not isinstance(dtype, type):
-        return xp.dtype(dtype.name).name
-    return xp.dtype(dtype).name
 
 
 class SymbolicTensor:
@@ -37,7 +22,7 @@ class SymbolicTensor:
 
     def __init__(self, shape: tuple, dtype: Any = None, name: str | None = None) -> None:
         self.shape = tuple(shape)
-        self.dtype = standardize_dtype(dtype)
+        self.dtype = backend.standardize_dtype(dtype)
         self.name = name
         self._keras_history: tuple | None = None
 

@@ -1,6 +1,5 @@
 """Primitives: the only ops with VJPs of their own. Everything else is composed from these."""
 
-from numeras.autodiff import tensor as _tensor
 from numeras.autodiff.ops import elementwise, linalg, nn, reduction, shape
 from numeras.autodiff.ops._core import as_tensor, constant, record
 from numeras.autodiff.ops.elementwise import (
@@ -53,9 +52,6 @@ PRIMITIVES = (
     "pad reshape take_along_axis transpose"
 ).split()
 """Names of the ops that carry their own VJP (listed for readers and for the test harness)."""
-
-# Tensor operators (`a + b`, `a[i]`, ...) dispatch through this module.
-_tensor._OPS = __import__("numeras.autodiff.composites", fromlist=["_"])
 
 # Spelled out (not PRIMITIVES + [...]) so that linters see these imports are re-exported.
 __all__ = [

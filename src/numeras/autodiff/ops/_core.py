@@ -5,38 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from numeras.autodiff.graph import _GradMode
-from numeras.autodiff.tensor import Tensor, _to_array
+from numeras.autodiff.tensor import Tensor, to_array, wrap
 from numeras.backend import xp
 
-_new = Tensor.__new__
-
-
-def record(data, parents: tuple, vjp: Callable) -> Tensor:
-    """Wrap ``data`` as the output of an op; keep ``parents`` and ``vjp`` only if some parent
-    requires a gradient and recording is on."""
-    out = _new(Tensor)
-    # NumPy returns scalars, not 0-d arrays, from operations on 0-d arrays; keep `.data` an array.
-    out.data = data if isinstance(data, xp.ndarray) else xp.asarray(data)
-    out.grad = None
-    out._logits = None
-    out._logits_kind = None
-    if _GradMode.enabled:
-        for parent in parents:
-            if parent.requires_grad:
-                out.requires_grad = True
-                out._parents = parents
-                out._vjp = vjp
-                return out
-    out.requires_grad = False
-    out._parents = ()
-    out._vjp = None
-    return out
+record: Callable[..., Tensor] = wrap
+"""``record(data, parents, vjp)``: an op's output, a node of the graph if some parent requires a
+gradient and recording is on (``tensor.wrap``, the one fast constructor)."""
 
 
 def constant(data) -> Tensor:
     """A tensor that is never differentiated (indices, masks, comparison results)."""
-    return record(data, (), None)
+    return wrap(data)
 
 
 def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
@@ -49,7 +28,7 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
         kind = like.data.dtype.kind
         if kind == "f" or (kind in "iu" and isinstance(value, int)):
             return constant(xp.asarray(value, dtype=like.data.dtype))
-    return constant(_to_array(value))
+    return constant(to_array(value))
 
 
 def pair(x: Any, y: Any) -> tuple[Tensor, Tensor]:

@@ -20,8 +20,8 @@ convolution as its backward pass. The fused form carries the bias as a column of
 Layout: channels last internally. ``channels_first`` inputs are transposed on the way in and out.
 Grouped convolution (``groups = C_in / kernel.shape[-2]``) runs one product per group as a batched
 matmul; a depthwise convolution is the grouped convolution with one input channel per group.
-With numba installed, the memory-bound steps of 2-D convolutions (col2im, relu and its gradient)
-run as compiled kernels (``_accelerated``); the NumPy code here computes the same values.
+The memory-bound steps of 2-D convolutions (col2im, relu and its gradient) are kernels of
+``numeras.backend.kernels`` (compiled with numba when it is installed).
 """
 
 from __future__ import annotations
@@ -31,11 +31,10 @@ import math
 from collections.abc import Sequence
 
 from numeras import backend
-from numeras.autodiff.ops import _accelerated
 from numeras.autodiff.ops._core import as_tensor, record
 from numeras.autodiff.ops.shape import transpose
 from numeras.autodiff.tensor import Tensor
-from numeras.backend import xp
+from numeras.backend import kernels, xp
 
 _as_strided = xp.lib.stride_tricks.as_strided
 
@@ -145,24 +144,6 @@ def conv_transpose_crops(
         left = min(total // 2 + total % 2, dk - 1)
         right = total - left
     return dk - 1 - left, dk - 1 - right
-
-
-# -- buffers -------------------------------------------------------------------------------
-_ZEROS: dict = {}
-
-
-def zeros_like_cached(a):
-    """A read-only array of zeros with ``a``'s shape and dtype, cut from one buffer kept per dtype.
-
-    ``maximum(a, zeros)`` runs several times faster than ``maximum(a, 0)``: NumPy has no fast
-    loop for a scalar operand of ``maximum``, but has one for two arrays."""
-    key = a.dtype.str
-    buffer = _ZEROS.get(key)
-    if buffer is None or buffer.size < a.size:
-        buffer = xp.zeros(max(a.size, 1 << 16), dtype=a.dtype)
-        buffer.flags.writeable = False
-        _ZEROS[key] = buffer
-    return buffer[: a.size].reshape(a.shape)
 
 
 # -- strided windows ------------------------------------------------------------------------
@@ -344,8 +325,8 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
 
     The bias rides in the matrix product as a column of ones in ``cols`` and a row of the kernel,
     so its gradient falls out of dw's product. The input gradient's columns are one product,
-    ``dcols = g @ w^T`` (laid out like ``cols``), which the compiled col2im adds onto the input
-    grid window by window. Without the compiled kernels it is computed per kernel offset,
+    ``dcols = g @ w^T`` (laid out like ``cols``), which ``kernels.col2im`` adds onto the input
+    grid window by window (2-D, 4+ channels). Otherwise it is computed per kernel offset,
     ``g @ w[o]^T`` in one batched product, so that NumPy adds each offset's contribution as a
     contiguous block (no strided reads). Columns larger than :data:`CHUNK_BYTES` are built, used
     and rebuilt a chunk of samples at a time."""
@@ -393,7 +374,6 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
         shape = ((stop - start) * rows, width)
         return columns(start, stop, _scratch(shape[::-1] if transposed else shape, a.dtype))
 
-    accelerated = _accelerated.supports(a.dtype)
     out = xp.empty((m, filters), dtype=a.dtype)
     all_columns = columns(0, batch) if keep_columns else None
     for start in starts:
@@ -401,10 +381,7 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
         block = out[start * rows : (start + chunk) * rows]
         xp.matmul(cols, w_mat, out=block)
         if relu:
-            if accelerated:
-                _accelerated.kernels()["relu_inplace"](block.reshape(-1))
-            else:
-                xp.maximum(block, zeros_like_cached(block), out=block)
+            kernels.relu_inplace(block)
     need_x, need_w = x.requires_grad, kernel.requires_grad
     need_b = has_bias and bias.requires_grad
     if not need_w:
@@ -416,13 +393,14 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
         db = xp.zeros(filters, dtype=g.dtype) if need_b and not need_w else None
         grid = None
         if need_x:
-            # (Few channels: NumPy's strided adds are faster than the kernel's short inner loop.)
-            compiled_col2im = accelerated and len(geometry.kernel_size) == 2 and channels >= 4
-            if compiled_col2im:
+            # 2-D with 4+ channels: one product for all kernel offsets, then col2im. (Few channels:
+            # one product per offset and NumPy's strided adds beat col2im's short inner loop.)
+            use_col2im = len(geometry.kernel_size) == 2 and channels >= 4
+            if use_col2im:
                 w_t = w.reshape(k_total, filters).T
             else:
                 w_offsets = w.reshape(kernel_offsets, channels, filters).transpose(0, 2, 1)
-            grid = xp.empty if compiled_col2im else xp.zeros
+            grid = xp.empty if use_col2im else xp.zeros
             grid = grid((batch, *geometry.padded, channels), dtype=g.dtype)
         for start in starts:
             stop = min(start + chunk, batch)
@@ -430,12 +408,7 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
             if relu:
                 out_block = out[start * rows : stop * rows]
                 masked = _scratch(out_block.shape, g.dtype, "relu_grad")
-                if accelerated:
-                    _accelerated.kernels()["relu_grad"](
-                        xp.ascontiguousarray(g_block).reshape(-1), out_block.reshape(-1), masked.reshape(-1)
-                    )
-                else:
-                    xp.multiply(g_block, out_block > 0, out=masked)
+                kernels.relu_grad(g_block, out_block, masked)
                 g_block = masked
             if need_w:
                 cols = columns_for(start)
@@ -447,11 +420,11 @@ def _conv_dense(x: Tensor, kernel: Tensor, geometry: _Geometry, bias: Tensor | N
                     d_ext += cols.T @ g_block
             elif need_b:
                 db += xp.ones(g_block.shape[0], dtype=g.dtype) @ g_block
-            if need_x and compiled_col2im:
+            if need_x and use_col2im:
                 # One product for all kernel offsets (many small batched ones wait on BLAS threads).
                 d_cols = _scratch((g_block.shape[0], k_total), g.dtype, "d_cols")
                 xp.matmul(g_block, w_t, out=d_cols)  # (rows of the chunk, prod(k) * C), like cols
-                _accelerated.kernels()["col2im"](d_cols, grid[start:stop], *_kernel_geometry_2d(geometry))
+                kernels.col2im(d_cols, grid[start:stop], *_kernel_geometry_2d(geometry))
             elif need_x:
                 per_offset = _scratch((kernel_offsets, g_block.shape[0], channels), g.dtype, "per_offset")
                 xp.matmul(g_block, w_offsets, out=per_offset)  # (prod(k), rows of the chunk, C)

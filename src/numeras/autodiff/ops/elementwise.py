@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import math
 
-from numeras.autodiff.ops import _accelerated
 from numeras.autodiff.ops._core import as_tensor, constant, pair, record
-from numeras.autodiff.tensor import Tensor, dtype_name
-from numeras.backend import xp
+from numeras.autodiff.tensor import Tensor
+from numeras.backend import kernels, standardize_dtype, xp
 
 
 def add(x, y) -> Tensor:
@@ -185,49 +184,23 @@ def sigmoid(x) -> Tensor:
     z *= 0.5
     out = record(z, (x,), lambda g: (g * z * (1 - z),))
     # Binary cross-entropy uses the logits for its exact, fused gradient (as Keras/TF does).
-    out._logits = x
-    out._logits_kind = "sigmoid"
+    out._from_logits = ("sigmoid", x)
     return out
 
 
 def relu(x) -> Tensor:
     """z = max(x, 0);  dx = g where x > 0 (0 at x = 0, as Keras)."""
     x = as_tensor(x)
-    a = x.data
-    if _compiled(a):
-        z = a.copy()
-        relu_in_place(z)
-    else:
-        z = xp.maximum(a, 0)
+    z = kernels.relu(x.data)
     return record(z, (x,), lambda g: (relu_grad(g, z),))
-
-
-def relu_in_place(z) -> None:
-    """z = max(z, 0) in place (NaN stays NaN). One compiled pass when numba is there: NumPy's
-    ``maximum`` costs ~20 us on 128 x 512 float32, the loop ~3 us."""
-    if _compiled(z):
-        _accelerated.kernels()["relu_inplace"](z.reshape(-1))
-    else:
-        xp.maximum(z, 0, out=z)
 
 
 def relu_grad(g, z):
     """g where z > 0, else 0: the VJP of relu given its output z (z > 0 exactly where its input
     is). A new array; ``g`` is only read."""
-    if _compiled(z) and g.dtype == z.dtype and g.shape == z.shape:
-        result = xp.empty_like(z)
-        _accelerated.kernels()["relu_grad"](xp.ascontiguousarray(g).reshape(-1), z.reshape(-1), result.reshape(-1))
-        return result
-    return g * (z > 0)
-
-
-def _compiled(a) -> bool:
-    """Whether ``a`` (a C-contiguous float32/float64 ndarray) goes to the compiled kernels."""
-    dtype = a.dtype
-    return (
-        dtype.kind == "f" and dtype.itemsize in (4, 8) and type(a) is xp.ndarray and a.flags.c_contiguous
-        and _accelerated.available()
-    )
+    result = xp.empty(z.shape, dtype=g.dtype)
+    kernels.relu_grad(g, z, result)
+    return result
 
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -288,8 +261,8 @@ def erf(x) -> Tensor:
 def cast(x, dtype) -> Tensor:
     """z = x as ``dtype``;  dx = g cast back (no gradient into integer inputs)."""
     x = as_tensor(x)
-    name = dtype_name(dtype)
-    if dtype_name(x.data.dtype) == name:
+    name = standardize_dtype(dtype)
+    if standardize_dtype(x.data.dtype) == name:
         return x
     target = xp.dtype(name)
     source = x.data.dtype

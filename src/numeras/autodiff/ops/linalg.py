@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from numeras.autodiff.graph import writes_into
 from numeras.autodiff.ops._core import as_tensor, pair, record
-from numeras.autodiff.ops.elementwise import add, relu, relu_grad, relu_in_place
+from numeras.autodiff.ops.elementwise import add, relu, relu_grad
 from numeras.autodiff.tensor import Tensor
-from numeras.backend import xp
+from numeras.backend import kernels, xp
 
 
 def matmul(x1, x2) -> Tensor:
@@ -77,7 +77,7 @@ def dense(x, kernel, bias=None, activation: str | None = None) -> Tensor:
     if b is not None:
         z += b
     if activation == "relu":
-        relu_in_place(z)
+        kernels.relu_inplace(z)
     need_x, need_w = x.requires_grad, kernel.requires_grad
     need_b = b is not None and bias.requires_grad
 

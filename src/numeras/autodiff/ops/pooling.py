@@ -14,8 +14,8 @@ every tied entry would multiply it.)
 ``count(o)`` is the pool size, or with 'same' padding the number of real (unpadded) entries in
 the window, as TensorFlow's average pooling.
 
-With numba installed, 2-D max pooling runs as compiled kernels (``_accelerated``) computing the
-same values, winners and gradients in one pass each.
+2-D max pooling is two kernels of ``numeras.backend.kernels`` (with numba, one compiled pass
+each; their NumPy reference is this module's N-D code written for two axes).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import itertools
 import math
 
 from numeras import backend
-from numeras.autodiff.ops import _accelerated
 from numeras.autodiff.ops._core import as_tensor, record
 from numeras.autodiff.ops.convolution import (
     _from_channels_last,
@@ -37,7 +36,7 @@ from numeras.autodiff.ops.convolution import (
     standardize_tuple,
 )
 from numeras.autodiff.tensor import Tensor
-from numeras.backend import xp
+from numeras.backend import kernels, xp
 
 
 def _prepare(op: str, inputs, pool_size, strides, padding, data_format):
@@ -96,8 +95,8 @@ def max_pool(inputs, pool_size, strides=None, padding: str = "valid", data_forma
     win = _Windows(pool, steps, out_size, a_pad.shape[1:-1])
     padded_shape = a_pad.shape
     index_dtype = xp.uint8 if len(win.offsets) <= 255 else xp.int32
-    if len(pool) == 2 and _accelerated.supports(a_pad.dtype):
-        out, vjp = _max_pool_2d_compiled(a_pad, pool, steps, out_size, pads, index_dtype)
+    if len(pool) == 2:
+        out, vjp = _max_pool_2d(a_pad, pool, steps, out_size, pads, index_dtype)
         return _from_channels_last(record(out, (x,), vjp), data_format)
     views = [a_pad[s] for s in win.slices]
     out = views[0].copy()
@@ -129,26 +128,17 @@ def max_pool(inputs, pool_size, strides=None, padding: str = "valid", data_forma
     return _from_channels_last(record(out, (x,), vjp), data_format)
 
 
-def _max_pool_2d_compiled(a_pad, pool, steps, out_size, pads, index_dtype):
-    """The same forward and VJP as max_pool's NumPy code, each one compiled pass (numba)."""
-    kernels = _accelerated.kernels()
+def _max_pool_2d(a_pad, pool, steps, out_size, pads, index_dtype):
+    """2-D max pooling's forward and VJP as two kernels (each one compiled pass with numba)."""
     (ph, pw), (sh, sw) = pool, steps
     out = xp.empty((a_pad.shape[0], *out_size, a_pad.shape[-1]), dtype=a_pad.dtype)
     winner = xp.empty(out.shape, dtype=index_dtype)
-    halving = (ph, pw, sh, sw) == (2, 2, 2, 2)
-    if halving:
-        kernels["max_pool_forward_2x2"](a_pad, out, winner)
-    else:
-        kernels["max_pool_forward"](a_pad, out, winner, ph, pw, sh, sw)
+    kernels.max_pool_2d_forward(a_pad, out, winner, ph, pw, sh, sw)
     padded_shape = a_pad.shape
 
     def vjp(g):
         grid = xp.empty(padded_shape, dtype=g.dtype)
-        g = xp.ascontiguousarray(g)
-        if halving:
-            kernels["max_pool_backward_2x2"](g, winner, grid)
-        else:
-            kernels["max_pool_backward"](g, winner, grid, ph, pw, sh, sw)
+        kernels.max_pool_2d_backward(g, winner, grid, ph, pw, sh, sw)
         return (pad_or_crop(grid, [(-lo, -hi) for lo, hi in pads]),)
 
     return out, vjp

@@ -1,0 +1,1 @@
+"""The NumPy reference of every kernel, one module per family (see ``numeras.backend.kernels``)."""
