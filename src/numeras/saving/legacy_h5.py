@@ -20,6 +20,7 @@ from numeras.saving import serialization_lib
 from numeras.saving.errors import SavedFileError
 from numeras.saving.file_io import atomic_write, read_file
 from numeras.saving.h5_store import H5Reader, h5py_module
+from numeras.saving.weight_assignment import WeightAssignment
 
 _HDF5_OBJECT_HEADER_LIMIT = 64512
 
@@ -70,8 +71,6 @@ def load_weights_from_reader(model: Any, reader: H5Reader, source: Any, skip_mis
             stored.append((name, datasets))
 
     layers = [layer for layer in model.layers if _legacy_weights(layer)]
-    assignments: list[tuple[Any, Any]] = []
-    problems: list[str] = []
     if by_name:
         by_layer_name = {layer.name: layer for layer in layers}
         pairs = [(by_layer_name[name], name, datasets) for name, datasets in stored if name in by_layer_name]
@@ -85,33 +84,11 @@ def load_weights_from_reader(model: Any, reader: H5Reader, source: Any, skip_mis
                 "to match them by layer name instead.",
             )
         pairs = [(layer, name, datasets) for layer, (name, datasets) in zip(layers, stored)]
+    assignment = WeightAssignment(reader, source, skip_mismatch)
     for layer, name, datasets in pairs:
-        variables = _legacy_weights(layer)
-        if len(variables) != len(datasets):
-            problems.append(
-                f"layer '{layer.name}' (file layer '{name}') expects {len(variables)} weights, the file has {len(datasets)}"
-            )
-            continue
-        for variable, (where, dataset) in zip(variables, datasets):
-            try:
-                shape = tuple(dataset.shape)
-            except Exception as error:  # noqa: BLE001
-                raise reader.fail(where, f"cannot be inspected ({error}).") from None
-            if shape != tuple(variable.shape):
-                message = (
-                    f"layer '{layer.name}': weight '{variable.name}' has shape {tuple(variable.shape)}, "
-                    f"'{where}' in the file has shape {shape}"
-                )
-                if skip_mismatch:
-                    warnings.warn(f"Skipping loading weights: {message}.", stacklevel=3)
-                    continue
-                problems.append(message)
-                continue
-            assignments.append((variable, reader.read(dataset, where, tuple(variable.shape))))
-    if problems:
-        raise SavedFileError(source, "its weights do not fit the model; nothing was loaded:\n  - " + "\n  - ".join(problems))
-    for variable, value in assignments:
-        variable.assign(value)
+        # As Keras's legacy loader, a layer with another number of weights is never skipped.
+        assignment.add(f"layer '{layer.name}' (file layer '{name}')", _legacy_weights(layer), datasets, count_skippable=False)
+    assignment.apply()
 
 
 def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, by_name: bool = False) -> None:
@@ -210,20 +187,15 @@ def _load_optimizer_weights(model: Any, reader: H5Reader, source: Any) -> None:
         if dataset is None:
             raise reader.fail(f"optimizer_weights/{name}", "is listed in 'weight_names' but missing from the file.")
         datasets.append((f"optimizer_weights/{name}", dataset))
-    variables = optimizer.variables
-    shapes_match = len(variables) == len(datasets) and all(
-        tuple(v.shape) == tuple(d.shape) for v, (_, d) in zip(variables, datasets)
-    )
-    if not shapes_match:
+    assignment = WeightAssignment(reader, source)
+    if assignment.add_optional(list(optimizer.variables), datasets) is not None:
         warnings.warn(
             "Error in loading the saved optimizer state (its variables do not match this "
             "optimizer's). As a result, your model is starting with a freshly initialized optimizer.",
             stacklevel=3,
         )
         return
-    values = [reader.read(d, where, tuple(v.shape)) for v, (where, d) in zip(variables, datasets)]
-    for variable, value in zip(variables, values):
-        variable.assign(value)
+    assignment.apply()
 
 
 # ---------------------------------------------------------------------------------------

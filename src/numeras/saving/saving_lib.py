@@ -29,6 +29,7 @@ from numeras.saving import serialization_lib
 from numeras.saving.errors import SavedFileError, UnknownObjectError, UnsafeDeserializationError
 from numeras.saving.file_io import atomic_write, describe_content, read_file
 from numeras.saving.h5_store import H5Reader, H5Writer
+from numeras.saving.weight_assignment import WeightAssignment
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
@@ -387,61 +388,31 @@ def load_state(model: Any, reader: H5Reader, source: Any, skip_mismatch: bool = 
         # Restore the optimizer's state now rather than drop it (Keras warns and skips).
         optimizer.build(model.trainable_weights)
     optimizer_class = _optimizer_class()
-    assignments: list[tuple[Any, Any]] = []
-    problems: list[str] = []
+    assignment = WeightAssignment(reader, source, skip_mismatch)
     pending_warnings: list[str] = []
     visited: set[str] = set()
     for path, obj in walk(model):
         visited.add(path)
         where = f"{path}/vars" if path else "vars"
-        label = f"{type(obj).__name__} '{getattr(obj, 'name', '?')}'"
         expected = own_variables(obj)
         group = reader.vars_group(path)
-        stored = reader.datasets(group, where) if group is not None else {}
+        datasets = reader.datasets(group, where) if group is not None else {}
+        stored = [(f"{where}/{index}", datasets.get(str(index))) for index in range(len(datasets))]
         if isinstance(obj, optimizer_class):
             # As Keras's legacy loader: a saved optimizer state that does not fit is dropped
             # with a warning (the model keeps training with a fresh optimizer), never fatal.
-            state, warning = _optimizer_state(obj, expected, stored, reader, where)
-            assignments.extend(state)
-            if warning:
-                pending_warnings.append(warning)
-            continue
-        if len(stored) != len(expected):
-            message = (
-                f"{label} (at '{where}') has {len(expected)} variables "
-                f"{[getattr(v, 'name', '?') for v in expected]}, but the file holds {len(stored)} there"
-            )
-            if not getattr(obj, "built", True):
-                message += " (the layer was never built, so it has no weights yet: build the model first)"
-            if skip_mismatch:
-                warnings.warn(f"Skipping loading weights for {message}.", stacklevel=3)
-                continue
-            problems.append(message)
-            continue
-        for index, variable in enumerate(expected):
-            key = str(index)
-            if key not in stored:
-                problems.append(f"{label}: '{where}' has no dataset '{key}' (it has {sorted(stored)})")
-                continue
-            shape = _shape_of(reader, stored[key], f"{where}/{key}")
-            if shape != tuple(variable.shape):
-                message = (
-                    f"{label}: variable '{getattr(variable, 'name', key)}' has shape {tuple(variable.shape)}, "
-                    f"but '{where}/{key}' in the file has shape {shape}"
+            problem = assignment.add_optional(expected, stored) if datasets else None
+            if problem:
+                pending_warnings.append(
+                    f"Skipping variable loading for optimizer '{obj.name}', because {problem}. The model's "
+                    "weights are loaded; its optimizer starts afresh."
                 )
-                if skip_mismatch:
-                    warnings.warn(f"Skipping loading weights: {message}.", stacklevel=3)
-                    continue
-                problems.append(message)
-                continue
-            assignments.append((variable, reader.read(stored[key], f"{where}/{key}", tuple(variable.shape))))
-    if problems:
-        listed = "\n  - ".join(problems[:20])
-        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise SavedFileError(
-            source,
-            f"its weights do not fit the model ({len(problems)} problem(s)); nothing was loaded:\n  - {listed}{more}",
-        )
+            continue
+        hint = ""
+        if not getattr(obj, "built", True):
+            hint = " (the layer was never built, so it has no weights yet: build the model first)"
+        assignment.add(f"{type(obj).__name__} '{getattr(obj, 'name', '?')}' (at '{where}')", expected, stored, hint)
+    assignment.check()
     for warning in pending_warnings:
         warnings.warn(warning, stacklevel=3)
     unused = [
@@ -454,47 +425,4 @@ def load_state(model: Any, reader: H5Reader, source: Any, skip_mismatch: bool = 
             "model; they were ignored. Does the model match the one that was saved?",
             stacklevel=3,
         )
-    for variable, value in assignments:
-        variable.assign(value)
-
-
-def _shape_of(reader: H5Reader, dataset: Any, where: str) -> tuple:
-    try:
-        return tuple(dataset.shape)
-    except Exception as error:  # noqa: BLE001
-        raise reader.fail(where, f"cannot be inspected ({error}).") from None
-
-
-def _optimizer_state(
-    optimizer: Any, expected: list[Any], stored: dict[str, Any], reader: H5Reader, where: str
-) -> tuple[list[tuple[Any, Any]], str | None]:
-    """``(variable, value)`` pairs restoring the optimizer, or none and the warning to give
-    when the saved state does not fit it."""
-    if not stored:
-        return [], None
-    problem = None
-    if len(stored) != len(expected):
-        problem = f"it has {len(expected)} variables whereas the saved optimizer has {len(stored)} variables"
-    else:
-        for index, variable in enumerate(expected):
-            dataset = stored.get(str(index))
-            if dataset is None:
-                problem = f"the saved state has no variable '{index}'"
-                break
-            shape = _shape_of(reader, dataset, f"{where}/{index}")
-            if shape != tuple(variable.shape):
-                problem = (
-                    f"its variable {index} ('{getattr(variable, 'name', '?')}') has shape {tuple(variable.shape)} "
-                    f"but the saved one has shape {shape}"
-                )
-                break
-    if problem is not None:
-        return [], (
-            f"Skipping variable loading for optimizer '{optimizer.name}', because {problem}. The model's "
-            "weights are loaded; its optimizer starts afresh."
-        )
-    pairs = [
-        (variable, reader.read(stored[str(index)], f"{where}/{index}", tuple(variable.shape)))
-        for index, variable in enumerate(expected)
-    ]
-    return pairs, None
+    assignment.apply()
