@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from numeras.autodiff import Tensor
-from numeras.utils.tree import flatten, is_nested
 from numeras.metrics.metric import Mean, Metric
+from numeras.utils.tree import flatten, is_nested
 
 
 def _is_function_like(value: Any) -> bool:

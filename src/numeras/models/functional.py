@@ -31,7 +31,6 @@ from numeras.autodiff import Tensor
 from numeras.backend import xp
 from numeras.layers.input_layer import InputLayer, Node, SymbolicTensor
 from numeras.layers.layer import Layer
-from numeras.utils.tree import flatten, map_structure, pack_sequence_as, unpack_singleton
 from numeras.layers.operators import (
     KERAS_CLASSES,
     KERAS_MODULE,
@@ -41,6 +40,7 @@ from numeras.layers.operators import (
 )
 from numeras.models.model import Model
 from numeras.ops import cast, expand_dims, squeeze
+from numeras.utils.tree import flatten, map_structure, pack_sequence_as, unpack_singleton
 
 
 class Functional(Model):

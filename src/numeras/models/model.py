@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import math
 import time
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,8 +16,8 @@ from numeras.autodiff import GradientTape, Tensor, no_grad
 from numeras.backend import xp
 from numeras.backend.blas_threads import ThreadTuner
 from numeras.layers.layer import Layer
-from numeras.utils.tree import flatten, is_nested, map_structure, pack_sequence_as
 from numeras.models import data as data_utils
+from numeras.utils.tree import flatten, is_nested, map_structure, pack_sequence_as
 
 
 class Model(Layer):
@@ -99,6 +100,52 @@ class Model(Layer):
         object.__setattr__(self, "_loss_tracker", metrics_module.Mean(name="loss"))
         self.compiled = True
         self.stop_training = False
+
+    def get_compile_config(self) -> dict | None:
+        """The arguments ``compile`` was called with (None before ``compile``), as Keras 3's
+        ``get_compile_config``. The values are the objects themselves, the optimizer in its
+        current state; ``numeras.saving`` turns them into the file's ``compile_config``."""
+        if not self.compiled:
+            return None
+        compiled_metrics = self._compile_metrics
+        return {
+            "optimizer": self.optimizer,
+            "loss": self.loss,
+            "loss_weights": self.loss_weights,
+            "metrics": compiled_metrics._user_metrics if compiled_metrics is not None else None,
+            "weighted_metrics": compiled_metrics._user_weighted_metrics if compiled_metrics is not None else None,
+            "run_eagerly": False,
+            "steps_per_execution": 1,
+            "jit_compile": "auto",
+        }
+
+    def compile_from_config(self, config: Mapping[str, Any]) -> None:
+        """``compile(**config)`` with what ``get_compile_config`` gave (values already turned
+        back into objects by ``numeras.saving``), then the optimizer built for the model's
+        weights so saved optimizer state can be loaded into it (Keras 3's
+        ``compile_from_config``). Arguments numeras's ``compile`` lacks are ignored, with a
+        warning unless they hold their neutral value."""
+        if type(self).compile is not Model.compile:
+            warnings.warn(
+                "`compile()` was not called as part of model loading because the model's `compile()` "
+                "method is custom. Subclassed models that override `compile()` should also override "
+                "`compile_from_config(config)`, or call `compile()` yourself after loading.",
+                stacklevel=3,
+            )
+            return
+        accepted = set(inspect.signature(Model.compile).parameters) - {"self"}
+        arguments = {}
+        for key, value in config.items():
+            if key in accepted:
+                arguments[key] = value
+            elif value not in (None, False, {}, []):
+                warnings.warn(
+                    f"Ignoring the compile argument {key}={value!r} saved in the file: numeras has no such argument.",
+                    stacklevel=3,
+                )
+        self.compile(**arguments)
+        if self.built and self.optimizer is not None and not self.optimizer.built:
+            self.optimizer.build(self.trainable_weights)
 
     @property
     def metrics(self) -> list:

@@ -170,42 +170,12 @@ def _serialize_layer(layer: Any) -> dict[str, Any]:
         "config": _layer_config_to_keras(layer, layer.get_config()),
         "registered_name": registered_name,
     }
-    build_config = get_build_config(layer)
+    build_config = layer.get_build_config()
     if build_config is not None:
         result["build_config"] = build_config
-    from numeras.models.model import Model
-
-    if isinstance(layer, Model):
-        result["compile_config"] = get_compile_config(layer)
+    if hasattr(layer, "get_compile_config"):  # a model
+        result["compile_config"] = compile_config_to_keras(layer)
     return result
-
-
-def get_build_config(layer: Any) -> dict[str, Any] | None:
-    """``{"input_shape": [...]}`` for a built layer whose input shape numeras recorded: a
-    model, or a layer that defines ``build`` (it creates weights from the shape). Stateless
-    layers such as ``Dropout`` have none, as in Keras.
-    """
-    if not getattr(layer, "built", False):
-        return None
-    shape = getattr(layer, "_build_input_shape", None)
-    from numeras.models.model import Model
-
-    # A model records the shape it was first called with; a layer records it only when it
-    # defines build() (others may carry a shape numeras never checked).
-    if shape is None or not (isinstance(layer, Model) or _defines_build(type(layer))):
-        return None
-    return {"input_shape": _shape_to_json(shape)}
-
-
-def _defines_build(cls: type) -> bool:
-    from numeras.layers.layer import Layer
-
-    for klass in cls.__mro__:
-        if klass is Layer:
-            return False
-        if "build" in klass.__dict__:
-            return True
-    return False
 
 
 def _shape_to_json(shape: Any) -> Any:
@@ -284,7 +254,7 @@ def _keras_object_dict(value: Mapping[str, Any], sublayers: Mapping[str, Any]) -
         result.update(module=module, class_name=class_name, registered_name=registered_name)
         result["config"] = _layer_config_to_keras(layer, inner)
         if "build_config" not in result:
-            build_config = get_build_config(layer)
+            build_config = layer.get_build_config()
             if build_config is not None:
                 result["build_config"] = build_config
         return result
@@ -295,24 +265,12 @@ def _keras_object_dict(value: Mapping[str, Any], sublayers: Mapping[str, Any]) -
     return result
 
 
-def get_compile_config(model: Any) -> dict[str, Any]:
-    """What ``compile`` was called with, as Keras 3's ``compile_config`` (``{}`` when the model
-    was never compiled)."""
-    if not getattr(model, "compiled", False):
+def compile_config_to_keras(model: Any) -> dict[str, Any]:
+    """``model.get_compile_config()`` as Keras 3's ``compile_config`` (``{}`` when the model was
+    never compiled)."""
+    arguments = model.get_compile_config()
+    if not arguments:
         return {}
-    recorded = getattr(model, "_compile_config", None)
-    if isinstance(recorded, Mapping):
-        arguments = dict(recorded)
-    else:
-        metrics, weighted = _compiled_metric_arguments(model)
-        arguments = {
-            "optimizer": model.optimizer,
-            "loss": model.loss,
-            "loss_weights": getattr(model, "loss_weights", None),
-            "metrics": metrics,
-            "weighted_metrics": weighted,
-        }
-    arguments["optimizer"] = model.optimizer  # its current state (e.g. a changed learning rate)
     config = {
         "optimizer": None,
         "loss": None,
@@ -328,14 +286,6 @@ def get_compile_config(model: Any) -> dict[str, Any]:
             value = None
         config[key] = _keras_value(serialize_keras_object(value), {})
     return config
-
-
-def _compiled_metric_arguments(model: Any) -> tuple[Any, Any]:
-    """The ``metrics``/``weighted_metrics`` given to ``compile``, wherever numeras keeps them."""
-    compiled = getattr(model, "_compile_metrics", None)
-    if compiled is not None and hasattr(compiled, "_user_metrics"):
-        return compiled._user_metrics, getattr(compiled, "_user_weighted_metrics", None)
-    return getattr(model, "_metric_specs", None), getattr(model, "_weighted_metric_specs", None)
 
 
 # ---------------------------------------------------------------------------------------
@@ -935,28 +885,16 @@ def is_fully_built(layer: Any) -> bool:
 
 
 def build_from_config(layer: Any, build_config: Any, label: str | None = None) -> None:
-    """Create ``layer``'s weights from ``{"input_shape": ...}``, as Keras's
-    ``build_from_config``; sublayers that are built only when called are built by calling the
-    layer once on a zero batch of that shape."""
+    """``layer.build_from_config(build_config)`` with the shape checked first and any failure
+    reported as a ``DeserializationError`` naming the layer."""
     label = label or f"{type(layer).__name__} '{layer.name}'"
     if not isinstance(build_config, Mapping):
         raise DeserializationError(f"{label}: 'build_config' must be a dict, received {build_config!r}.")
-    if "input_shape" not in build_config:
+    if build_config.get("input_shape") is None:
         return
-    raw = build_config["input_shape"]
-    if raw is None:
-        return
-    shape = to_shape(raw, f"{label}: build_config input_shape")
+    shape = to_shape(build_config["input_shape"], f"{label}: build_config input_shape")
     try:
-        if not layer.built:
-            if hasattr(layer, "_ensure_built"):
-                layer._ensure_built(shape)
-            else:
-                layer.build(shape)
-        if not is_fully_built(layer):
-            _call_on_zeros(layer, shape)
-        if getattr(layer, "_build_input_shape", None) is None:
-            layer._build_input_shape = shape
+        layer.build_from_config({**build_config, "input_shape": shape})
     except (UnknownObjectError, UnsafeDeserializationError, DeserializationError):
         raise
     except MemoryError:
@@ -967,51 +905,19 @@ def build_from_config(layer: Any, build_config: Any, label: str | None = None) -
         ) from error
 
 
-def _call_on_zeros(layer: Any, shape: Any) -> None:
-    from numeras import backend
-    from numeras.autodiff import no_grad
-
-    def zeros(s: Any) -> Any:
-        if isinstance(s, tuple) and all(d is None or isinstance(d, int) for d in s):
-            return xp.zeros(tuple(1 if d is None else d for d in s), dtype=backend.floatx())
-        if isinstance(s, (list, tuple)):
-            return [zeros(item) for item in s]
-        raise DeserializationError(f"cannot make a sample input of shape {s!r}.")
-
-    with no_grad():
-        layer(zeros(shape), training=False)
-
-
 def compile_from_config(model: Any, compile_config: Any, context: _LoadContext | None = None) -> None:
-    """``model.compile(...)`` with the arguments a file recorded, then the optimizer built for
-    the model's weights so its saved state can be loaded into it (Keras's
-    ``compile_from_config``)."""
-    from numeras.models.model import Model
-
+    """``model.compile_from_config(...)`` with the objects a file's ``compile_config`` names,
+    resolved by the same rules as the model (Keras's ``compile_from_config``)."""
     if not isinstance(compile_config, Mapping):
         raise DeserializationError(f"'compile_config' must be a dict, received {type(compile_config).__name__}.")
     if context is None:
         context = _LoadContext(None, True, True)
-    if type(model).compile is not Model.compile:
-        warnings.warn(
-            "`compile()` was not called as part of model loading because the model's `compile()` "
-            "method is custom. Subclassed models that override `compile()` should also override "
-            "`compile_from_config(config)`, or call `compile()` yourself after loading.",
-            stacklevel=3,
-        )
-        return
-    arguments = {}
-    accepted = set(inspect.signature(Model.compile).parameters) - {"self"}
-    for key, value in compile_config.items():
-        if key not in accepted:
-            if value not in (None, False, {}, []):
-                warnings.warn(f"Ignoring the compile argument {key}={value!r} saved in the file: numeras has no such argument.", stacklevel=3)
-            continue
-        arguments[key] = _nested_value(value, context) if key != "loss_weights" else value
+    arguments = {
+        key: value if key == "loss_weights" else _nested_value(value, context)
+        for key, value in compile_config.items()
+    }
     try:
-        model.compile(**arguments)
-        if model.built and model.optimizer is not None and not model.optimizer.built:
-            model.optimizer.build(model.trainable_weights)
+        model.compile_from_config(arguments)
     except (UnknownObjectError, UnsafeDeserializationError, DeserializationError):
         raise
     except Exception as error:  # noqa: BLE001
