@@ -561,58 +561,10 @@ def _family(module: Any) -> str | None:
 
 
 def _builtin_table(family: str) -> dict[str, Any]:
-    if family == "layers" or family == "models":
-        from numeras import layers as layers_module
-        from numeras import models as models_module
-        from numeras.layers.layer import Layer
-
-        table = {
-            name: obj
-            for name in layers_module.__all__
-            if inspect.isclass(obj := getattr(layers_module, name)) and issubclass(obj, Layer)
-        }
-        table.update(getattr(layers_module, "_REGISTRY", {}))
-        for name in ("Sequential", "Functional", "Model"):
-            model_class = getattr(models_module, name, None)
-            if model_class is None:
-                try:
-                    from numeras.models import functional
-
-                    model_class = getattr(functional, name, None)
-                except ImportError:
-                    model_class = None
-            if model_class is not None:
-                table[name] = model_class
-        return table
-    if family == "initializers":
-        from numeras import initializers
-
-        return dict(initializers.ALL_OBJECTS_DICT)
-    if family == "regularizers":
-        from numeras import regularizers
-
-        return dict(regularizers.ALL_OBJECTS_DICT)
-    if family == "activations":
-        from numeras import activations
-
-        return dict(activations.ALL_OBJECTS_DICT)
-    if family == "losses":
-        from numeras import losses
-
-        return dict(losses.ALL_OBJECTS_DICT)
-    if family == "metrics":
-        from numeras import metrics
-
-        return {**metrics.FUNCTIONS, **metrics.ALL_OBJECTS_DICT}
-    if family == "optimizers":
-        from numeras import optimizers
-
-        return {cls.__name__: cls for cls in optimizers.ALL_OBJECTS_DICT.values()}
-    if family == "schedules":
-        from numeras.optimizers.schedules import learning_rate_schedule
-
-        return dict(learning_rate_schedule.ALL_OBJECTS)
-    return {}
+    """numeras's built-in objects a config of ``family`` may name (models count as layers)."""
+    if family in ("layers", "models"):
+        return {**object_registration.builtin_objects("layers"), **object_registration.builtin_objects("models")}
+    return object_registration.builtin_objects(family)
 
 
 _SEARCH_ORDER = ("layers", "initializers", "regularizers", "optimizers", "schedules", "losses", "metrics", "activations")
