@@ -27,7 +27,12 @@ from numeras.layers.merging import (
 )
 from numeras.layers.regularization import Dropout
 from numeras.layers.reshaping import Flatten, Reshape
-from numeras.saving.object_registration import builtin_objects, register_builtins, serialize_object
+from numeras.saving.object_registration import (
+    builtin_objects,
+    register_base_class_arguments,
+    register_builtins,
+    serialize_object,
+)
 
 _LAYERS = "layers"
 # Models can be layers of other models; they are registered by numeras.models (which imports
@@ -259,7 +264,8 @@ __all__ += [
     "ZeroPadding3D",
 ]
 
-from numeras.layers.operators import TensorOperator  # noqa: E402
+from numeras.layers.layer import _ALLOWED_KWARGS  # noqa: E402
+from numeras.layers.operators import KERAS_CLASSES, KERAS_MODULE, TensorOperator  # noqa: E402
 
 __all__ += ["TensorOperator"]
 
@@ -267,3 +273,5 @@ __all__ += ["TensorOperator"]
 register_builtins(
     _LAYERS, {name: obj for name in __all__ if isinstance(obj := globals()[name], type) and issubclass(obj, Layer)}
 )
+register_builtins("keras_operations", {f"{KERAS_MODULE}>{name}": TensorOperator for name in KERAS_CLASSES.values()})
+register_base_class_arguments(Layer, _ALLOWED_KWARGS)

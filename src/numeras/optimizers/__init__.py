@@ -17,11 +17,21 @@ from numeras.optimizers.adagrad import Adagrad
 from numeras.optimizers.adam import Adam
 from numeras.optimizers.adamax import Adamax
 from numeras.optimizers.adamw import AdamW
-from numeras.optimizers.base_optimizer import BaseOptimizer, Optimizer
+from numeras.optimizers.base_optimizer import (
+    _IGNORED_CONFIG_KEYS,
+    _LEGACY_ARGUMENTS,
+    BaseOptimizer,
+    Optimizer,
+)
 from numeras.optimizers.nadam import Nadam
 from numeras.optimizers.rmsprop import RMSprop
 from numeras.optimizers.sgd import SGD
-from numeras.saving.object_registration import register_builtins, serialize_object, unknown_name_error
+from numeras.saving.object_registration import (
+    register_base_class_arguments,
+    register_builtins,
+    serialize_object,
+    unknown_name_error,
+)
 
 _MODULE = "keras.optimizers"
 
@@ -31,6 +41,7 @@ ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 # Names `get` accepts: the base class needs a learning rate and has no update rule.
 _GETTABLE = sorted(name for name in ALL_OBJECTS_DICT if name != "optimizer")
 register_builtins("optimizers", {cls.__name__: cls for cls in ALL_OBJECTS})
+register_base_class_arguments(Optimizer, (*_LEGACY_ARGUMENTS, *_IGNORED_CONFIG_KEYS))
 
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:

@@ -9,6 +9,7 @@ run.
 """
 
 from numeras.saving.errors import SavedFileError, UnknownObjectError, UnsafeDeserializationError
+from numeras.saving.keras_format import deserialize_keras_object, serialize_keras_object
 from numeras.saving.object_registration import (
     CustomObjectScope,
     custom_object_scope,
@@ -18,11 +19,7 @@ from numeras.saving.object_registration import (
     register_keras_serializable,
 )
 from numeras.saving.saving_api import load_model, load_weights, save_model, save_weights
-from numeras.saving.serialization_lib import (
-    DeserializationError,
-    deserialize_keras_object,
-    serialize_keras_object,
-)
+from numeras.saving.serialization_lib import DeserializationError
 
 __all__ = [
     "CustomObjectScope",

@@ -16,7 +16,7 @@ import json
 import warnings
 from typing import Any
 
-from numeras.saving import serialization_lib
+from numeras.saving import keras_format, serialization_lib
 from numeras.saving.errors import SavedFileError
 from numeras.saving.file_io import atomic_write, read_file
 from numeras.saving.h5_store import H5Reader, h5py_module
@@ -149,9 +149,9 @@ def _compile_from_training_config(model: Any, training: Any, source: Any, custom
         "weighted_metrics": _legacy_metrics(training.get("weighted_metrics")),
         "loss_weights": training.get("loss_weights"),
     }
-    context = serialization_lib._LoadContext(custom_objects, True, True)
+    context = keras_format.LoadContext(custom_objects, True, True)
     try:
-        serialization_lib.compile_from_config(model, compile_config, context)
+        keras_format.compile_from_config(model, compile_config, context)
     except serialization_lib.DeserializationError as error:
         raise SavedFileError(source, str(error)) from error
 
@@ -207,7 +207,7 @@ def save_model(model: Any, filepath: str, include_optimizer: bool = True) -> Non
     from numeras.saving.saving_lib import KERAS_FORMAT_VERSION
 
     h5py = h5py_module()
-    config = serialization_lib.serialize_keras_object(model)
+    config = keras_format.serialize_keras_object(model)
     training = config.pop("compile_config", None) or None
     config.pop("build_config", None)
     with atomic_write(filepath) as handle:

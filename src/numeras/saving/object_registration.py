@@ -160,8 +160,33 @@ _FAMILY_PACKAGES = {
     "metrics": "numeras.metrics",
     "optimizers": "numeras.optimizers",
     "schedules": "numeras.optimizers.schedules",
+    "keras_operations": "numeras.layers",
 }
-"""Which package registers each family's built-ins when it is imported."""
+"""Which package registers each family's built-ins when it is imported (``keras_operations``:
+``"<Keras module>><Keras class>"`` of the Python operators on symbolic tensors)."""
+
+_BASE_CLASS_ARGUMENTS: dict[type, frozenset[str]] = {}
+
+
+def register_base_class_arguments(base_class: type, names: Iterable[str]) -> None:
+    """The keyword arguments ``base_class.__init__`` takes through ``**kwargs`` (Keras's legacy
+    ``input_shape`` for layers, ``lr`` for optimizers, ...), so a config's arguments can be
+    checked against what its class accepts."""
+    _BASE_CLASS_ARGUMENTS[base_class] = frozenset(names)
+
+
+def base_class_arguments(cls: type) -> set[str] | None:
+    """``cls``'s own keyword arguments plus those registered for it, if ``cls`` is a
+    registered base class; else None."""
+    extra = _BASE_CLASS_ARGUMENTS.get(cls)
+    if extra is None:
+        return None
+    init = cls.__dict__.get("__init__")
+    names = set()
+    if init is not None:
+        parameters = inspect.signature(init).parameters.values()
+        names = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"}
+    return names | extra
 
 
 def register_builtins(family: str, objects: Mapping[str, Any]) -> None:

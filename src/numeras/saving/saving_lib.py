@@ -25,7 +25,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-from numeras.saving import serialization_lib
+from numeras.saving import keras_format, serialization_lib
 from numeras.saving.errors import SavedFileError, UnknownObjectError, UnsafeDeserializationError
 from numeras.saving.file_io import atomic_write, describe_content, read_file
 from numeras.saving.h5_store import H5Reader, H5Writer
@@ -145,7 +145,7 @@ def walk(root: Any) -> list[tuple[str, Any]]:
         items = list(container.values()) if isinstance(container, dict) else list(container)
         for item in items:
             if _is_saveable(item):
-                visit(item, join(path, _unique(serialization_lib.to_snake_case(type(item).__name__), used)))
+                visit(item, join(path, _unique(keras_format.to_snake_case(type(item).__name__), used)))
             elif isinstance(item, (list, tuple, dict)):
                 visit_container(item, join(path, _unique("container", used)), seen)
 
@@ -192,7 +192,7 @@ def write_weights(model: Any, target: Any) -> None:
 
 
 def config_json(model: Any) -> str:
-    return json.dumps(serialization_lib.serialize_keras_object(model))
+    return json.dumps(keras_format.serialize_keras_object(model))
 
 
 def metadata_json() -> str:
@@ -343,7 +343,7 @@ def model_from_config(config: Any, source: Any, custom_objects: Any, compile: bo
     if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
         raise SavedFileError(source, "config.json does not describe a model (no 'class_name' and 'config').")
     try:
-        model = serialization_lib.deserialize_keras_object(
+        model = keras_format.deserialize_keras_object(
             config, custom_objects=custom_objects, safe_mode=safe_mode, compile=compile
         )
     except (UnknownObjectError, UnsafeDeserializationError) as error:
