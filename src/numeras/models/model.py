@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from numeras import backend
+from numeras import backend, saving
 from numeras.autodiff import GradientTape, Tensor, no_grad
 from numeras.backend import xp
 from numeras.backend.blas_threads import ThreadTuner
@@ -715,21 +715,15 @@ class Model(Layer):
         """Save the model (architecture, weights, compile arguments, optimizer state) to a
         ``.keras`` file, Keras 3's format (or a legacy ``.h5`` file). Atomic: a crash mid-save
         leaves any previous file intact."""
-        from numeras import saving
-
         saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def save_weights(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
         """Save the weights (and optimizer state) to a ``.weights.h5`` file."""
-        from numeras import saving
-
         saving.save_weights(self, filepath, overwrite=overwrite, **kwargs)
 
     def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
         """Load weights from a ``.weights.h5``, ``.keras`` or legacy ``.h5`` file; nothing is
         loaded unless every weight fits (``skip_mismatch=True`` skips those that do not)."""
-        from numeras import saving
-
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
 

@@ -16,7 +16,8 @@ import json
 import warnings
 from typing import Any
 
-from numeras.saving import keras_format, serialization_lib
+import numeras
+from numeras.saving import keras_format, saving_lib, serialization_lib
 from numeras.saving.errors import SavedFileError
 from numeras.saving.file_io import atomic_write, read_file
 from numeras.saving.h5_store import H5Reader, h5py_module
@@ -101,8 +102,6 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, by_name
 
 def load_model(filepath: Any, custom_objects: Any = None, compile: bool = True, safe_mode: bool = True) -> Any:
     """A model saved whole in the legacy HDF5 format (Keras 2's ``model.save('x.h5')``)."""
-    from numeras.saving import saving_lib
-
     reader = H5Reader(read_file(filepath, "HDF5 model file"), filepath, "HDF5 file")
     try:
         text = reader.text_attribute("model_config")
@@ -203,9 +202,6 @@ def _load_optimizer_weights(model: Any, reader: H5Reader, source: Any) -> None:
 # ---------------------------------------------------------------------------------------
 def save_model(model: Any, filepath: str, include_optimizer: bool = True) -> None:
     """Write ``model`` in the legacy HDF5 format, as Keras 3's ``model.save('x.h5')`` does."""
-    import numeras
-    from numeras.saving.saving_lib import KERAS_FORMAT_VERSION
-
     h5py = h5py_module()
     config = keras_format.serialize_keras_object(model)
     training = config.pop("compile_config", None) or None
@@ -213,7 +209,7 @@ def save_model(model: Any, filepath: str, include_optimizer: bool = True) -> Non
     with atomic_write(filepath) as handle:
         with h5py.File(handle, "w") as f:
             f.attrs["backend"] = "numeras"
-            f.attrs["keras_version"] = KERAS_FORMAT_VERSION
+            f.attrs["keras_version"] = saving_lib.KERAS_FORMAT_VERSION
             f.attrs["numeras_version"] = numeras.__version__
             f.attrs["model_config"] = json.dumps({"class_name": config["class_name"], "config": config["config"]})
             if training:
@@ -233,12 +229,10 @@ def save_model(model: Any, filepath: str, include_optimizer: bool = True) -> Non
 
 
 def _save_weights_to_group(group: Any, model: Any) -> None:
-    from numeras.saving.saving_lib import KERAS_FORMAT_VERSION
-
     layers = list(model.layers)
     _save_names(group, "layer_names", [layer.name for layer in layers])
     group.attrs["backend"] = "numeras"
-    group.attrs["keras_version"] = KERAS_FORMAT_VERSION
+    group.attrs["keras_version"] = saving_lib.KERAS_FORMAT_VERSION
     for layer in sorted(layers, key=lambda item: item.name):
         layer_group = group.create_group(layer.name)
         variables = _legacy_weights(layer)

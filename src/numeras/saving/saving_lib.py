@@ -25,7 +25,8 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-from numeras.saving import keras_format, serialization_lib
+import numeras
+from numeras.saving import keras_format, object_registration, serialization_lib
 from numeras.saving.errors import SavedFileError, UnknownObjectError, UnsafeDeserializationError
 from numeras.saving.file_io import atomic_write, describe_content, read_file
 from numeras.saving.h5_store import H5Reader, H5Writer
@@ -50,24 +51,14 @@ _TRAINER_STATE = frozenset({"optimizer", "metrics", "compile_metrics", "compile_
 # which variables live where
 # ---------------------------------------------------------------------------------------
 def _layer_classes() -> tuple[type, type, tuple[type, ...]]:
-    from numeras.layers.layer import Layer
-    from numeras.models.model import Model
-    from numeras.models.sequential import Sequential
-
-    containers: tuple[type, ...] = (Sequential,)
-    try:
-        from numeras.models.functional import Functional
-
-        containers = (Sequential, Functional)
-    except ImportError:
-        pass
-    return Layer, Model, containers
+    """``(Layer, Model, (Sequential, Functional))``, from the registry."""
+    layers = object_registration.builtin_objects("layers")
+    models = object_registration.builtin_objects("models")
+    return layers["Layer"], models["Model"], (models["Sequential"], models["Functional"])
 
 
 def _optimizer_class() -> type:
-    from numeras.optimizers.base_optimizer import Optimizer
-
-    return Optimizer
+    return object_registration.builtin_objects("optimizers")["Optimizer"]
 
 
 _INTERNAL_ATTRIBUTES: dict[str, frozenset[str]] = {}
@@ -77,12 +68,9 @@ def _internal_attributes(kind: str) -> frozenset[str]:
     """The attributes numeras's own base classes give every instance (Keras skips the
     attributes of a bare ``Layer`` the same way); ``optimizer`` is always visited."""
     if kind not in _INTERNAL_ATTRIBUTES:
-        from numeras.layers.layer import Layer
-        from numeras.models.model import Model
-        from numeras.models.sequential import Sequential
-
+        layer_class, model_class, (sequential_class, _) = _layer_classes()
         # Explicit names keep the automatic layer names (dense, dense_1, ...) untouched.
-        reference = {"layer": Layer, "model": Model, "sequential": Sequential}[kind](name="numeras_saving_reference")
+        reference = {"layer": layer_class, "model": model_class, "sequential": sequential_class}[kind](name="numeras_saving_reference")
         _INTERNAL_ATTRIBUTES[kind] = frozenset(vars(reference)) - {"optimizer"}
     return _INTERNAL_ATTRIBUTES[kind]
 
@@ -196,8 +184,6 @@ def config_json(model: Any) -> str:
 
 
 def metadata_json() -> str:
-    import numeras
-
     return json.dumps(
         {
             "keras_version": KERAS_FORMAT_VERSION,
@@ -338,8 +324,6 @@ def load_model(filepath: Any, custom_objects: Any = None, compile: bool = True, 
 
 def model_from_config(config: Any, source: Any, custom_objects: Any, compile: bool, safe_mode: bool) -> Any:
     """The (unloaded) model a parsed ``config.json`` describes, errors naming ``source``."""
-    from numeras.layers.layer import Layer
-
     if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
         raise SavedFileError(source, "config.json does not describe a model (no 'class_name' and 'config').")
     try:
@@ -352,7 +336,7 @@ def model_from_config(config: Any, source: Any, custom_objects: Any, compile: bo
         raise SavedFileError(source, str(error)) from error
     except RecursionError:
         raise SavedFileError(source, "its config is nested too deeply to rebuild.") from None
-    if not isinstance(model, Layer):
+    if not isinstance(model, _layer_classes()[0]):
         raise SavedFileError(source, f"its config describes a {type(model).__name__}, not a model.")
     return model
 
