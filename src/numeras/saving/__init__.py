@@ -4,8 +4,8 @@
 its compile arguments and optimizer state, in the same ``.keras`` archive real Keras 3 reads
 and writes; ``model.save_weights("m.weights.h5")`` / ``model.load_weights(...)`` the weights
 alone; legacy Keras 2 ``.h5`` files load too. See ``saving_lib`` for the layout, ``file_io``
-for the crash safety of writes and ``serialization_lib`` for what loading will and will not
-run.
+for the crash safety of writes, ``keras_format`` and ``serialization_lib`` for what loading
+will and will not run, and ``object_registration`` for how names are resolved.
 """
 
 from numeras.saving.errors import SavedFileError, UnknownObjectError, UnsafeDeserializationError

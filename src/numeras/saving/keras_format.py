@@ -28,7 +28,6 @@ from ``object_registration``, so this module imports no layer, model or optimize
 from __future__ import annotations
 
 import inspect
-import re
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -662,19 +661,3 @@ def compile_from_config(model: Any, compile_config: Any, context: LoadContext | 
         raise DeserializationError(
             f"could not compile the model with the saved compile_config: {type(error).__name__}: {error}"
         ) from error
-
-
-_SNAKE_STRIP = re.compile(r"\W+")
-
-
-_SNAKE_1 = re.compile(r"(.)([A-Z][a-z]+)")
-
-
-_SNAKE_2 = re.compile(r"([a-z])([A-Z])")
-
-
-def to_snake_case(name: str) -> str:
-    """Keras's ``to_snake_case``: ``BatchNormalization`` -> ``batch_normalization``."""
-    name = _SNAKE_STRIP.sub("", name)
-    name = _SNAKE_1.sub(r"\1_\2", name)
-    return _SNAKE_2.sub(r"\1_\2", name).lower()

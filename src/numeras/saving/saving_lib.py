@@ -31,6 +31,7 @@ from numeras.saving.errors import SavedFileError, UnknownObjectError, UnsafeDese
 from numeras.saving.file_io import atomic_write, describe_content, read_file
 from numeras.saving.h5_store import H5Reader, H5Writer
 from numeras.saving.weight_assignment import WeightAssignment
+from numeras.utils import naming
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
@@ -133,7 +134,7 @@ def walk(root: Any) -> list[tuple[str, Any]]:
         items = list(container.values()) if isinstance(container, dict) else list(container)
         for item in items:
             if _is_saveable(item):
-                visit(item, join(path, _unique(keras_format.to_snake_case(type(item).__name__), used)))
+                visit(item, join(path, _unique(naming.to_snake_case(type(item).__name__), used)))
             elif isinstance(item, (list, tuple, dict)):
                 visit_container(item, join(path, _unique("container", used)), seen)
 
