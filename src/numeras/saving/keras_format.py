@@ -156,8 +156,7 @@ def _identity(cls: type) -> tuple[str | None, str, str | None]:
 
 def _serialize_function(fn: Callable) -> dict[str, Any]:
     """A function as Keras 3 writes it: looked up by (registered) name when loading."""
-    name = object_registration.get_registered_name(fn)
-    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+    return object_registration.serialize_function(fn, "builtins")
 
 
 def _serialize_layer(layer: Any) -> dict[str, Any]:
