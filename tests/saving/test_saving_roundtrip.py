@@ -496,3 +496,31 @@ def test_registration_names_like_keras():
     assert numeras.saving.get_registered_name(layers.Dense) == "Dense"
     with pytest.raises(ValueError, match="get_config"):
         register_keras_serializable()(type("NoConfig", (), {}))
+
+
+# -- objects that describe themselves -------------------------------------------------------
+def test_layers_describe_and_rebuild_their_build_config():
+    dense = layers.Dense(4)
+    dense(np.zeros((2, 3), "float32"))
+    assert dense.get_build_config() == {"input_shape": [None, 3]}  # the batch size is not kept
+    dropout = layers.Dropout(0.5)
+    dropout(np.zeros((2, 3), "float32"))
+    assert dropout.get_build_config() is None  # stateless: nothing to build, as in Keras
+    assert layers.Dense(4).get_build_config() is None  # not built yet
+    rebuilt = layers.Dense(4)
+    rebuilt.build_from_config({"input_shape": [None, 3]})
+    assert rebuilt.built and tuple(rebuilt.kernel.shape) == (3, 4)
+
+
+def test_models_describe_and_restore_their_compile_config():
+    model = models.Sequential([layers.Input((3,)), layers.Dense(2, activation="softmax")])
+    assert model.get_compile_config() == {}  # as Keras 3.15 gives it
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    config = model.get_compile_config()  # serialized, as Keras 3's
+    assert config["optimizer"]["class_name"] == "Adam" and config["loss"] == "categorical_crossentropy"
+    assert config["metrics"] == ["accuracy"]
+    fresh = models.Sequential([layers.Input((3,)), layers.Dense(2, activation="softmax")])
+    fresh.compile_from_config({**config, "optimizer": "sgd", "no_such_argument": None})
+    assert fresh.compiled and type(fresh.optimizer).__name__ == "SGD" and fresh.optimizer.built
+    with pytest.warns(UserWarning, match="no such argument"):
+        fresh.compile_from_config({"optimizer": "sgd", "loss": "mse", "no_such_argument": 3})

@@ -151,6 +151,66 @@ def test_killed_mid_save_leaves_the_previous_file_intact(tmp_path, name, method)
     assert int(reloaded.optimizer.iterations.numpy()) == 2
 
 
+def _kill_mid_save(target, method):
+    """Start a process saving a model to ``target``, SIGKILL it halfway, reap it, and return
+    the temporary files it left (asserting that it did leave one)."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(target), method], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while time.monotonic() < deadline and "HALF" not in line:
+            line = child.stdout.readline()
+            if not line and child.poll() is not None:
+                break
+        assert "HALF" in line, f"the child never got halfway: {child.stderr.read()[-2000:]}"
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.stdout.close()
+        child.stderr.close()
+    leftovers = sorted(p.name for p in target.parent.iterdir() if p.name.startswith(f".{target.name}.") and p.name.endswith(".tmp"))
+    assert leftovers and str(child.pid) in leftovers[0]  # the dead writer's pid is in the name
+    return leftovers
+
+
+@pytest.mark.parametrize("name, method", [("m.keras", "save"), ("m.weights.h5", "save_weights")])
+def test_next_save_removes_the_temporary_file_of_a_killed_save(tmp_path, name, method):
+    model = seed_mlp()
+    target = tmp_path / name
+    getattr(model, method)(target)
+    _kill_mid_save(target, method)
+    # A live writer's temporary file (this test's parent process stands in for it) is kept.
+    live = tmp_path / f".{name}.{os.getppid()}.abcd_123.tmp"
+    live.write_bytes(b"being written")
+    getattr(model, method)(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, live.name])
+
+
+def test_load_removes_the_temporary_file_of_a_killed_save(tmp_path):
+    model = seed_mlp()
+    target = tmp_path / "m.keras"
+    model.save(target)
+    _kill_mid_save(target, "save")
+    models.load_model(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]
+
+
+def test_stale_temporaries_of_other_files_are_not_touched(tmp_path):
+    model = seed_mlp(train=False)
+    dead_pid = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead_pid.stdout)  # that process has exited and been reaped
+    others = [f".other.keras.{pid}.abcdefgh.tmp", f".m.keras.{pid}.too_long_name.tmp", f".m.keras.x{pid}.abcdefgh.tmp"]
+    for other in others:
+        (tmp_path / other).write_bytes(b"x")
+    (tmp_path / f".m.keras.{pid}.abcdefgh.tmp").write_bytes(b"x")
+    model.save(tmp_path / "m.keras")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m.keras", *others])
+
+
 def test_failed_save_keeps_the_old_file_and_cleans_up(tmp_path, monkeypatch):
     model = seed_mlp(train=False)
     model.save(tmp_path / "m.keras")

@@ -32,7 +32,12 @@ from numeras.activations.activations import (
     swish,
     tanh,
 )
-from numeras.utils.identifiers import deserialize_object, unknown_name_error
+from numeras.saving.object_registration import (
+    deserialize_object,
+    register_builtins,
+    serialize_function,
+    unknown_name_error,
+)
 
 _BUILT_INS: tuple[Callable, ...] = (
     relu,
@@ -60,6 +65,7 @@ ALL_OBJECTS_DICT: dict[str, Callable] = {fn.__name__: fn for fn in _BUILT_INS}
 ALL_OBJECTS_DICT["swish"] = silu
 ALL_OBJECTS_DICT["hard_swish"] = hard_silu
 """Every name :func:`get` accepts. Aliases (``swish``, ``hard_swish``) serialize to the canonical name."""
+register_builtins("activations", ALL_OBJECTS_DICT)
 
 
 def serialize(activation: Callable) -> Any:
@@ -68,13 +74,10 @@ def serialize(activation: Callable) -> Any:
     for fn in _BUILT_INS:
         if activation is fn:
             return fn.__name__
-    from numeras.saving.object_registration import get_registered_name
-
     if inspect.isfunction(activation) and activation.__name__ != "<lambda>":
         # Keras's form for a user function: loading looks it up by name (registered objects or
         # custom_objects), never runs code from the file.
-        registered = get_registered_name(activation)
-        return {"module": "builtins", "class_name": "function", "config": registered, "registered_name": "function"}
+        return serialize_function(activation, "builtins")
     if hasattr(activation, "get_config"):
         return {
             "module": type(activation).__module__,
@@ -101,7 +104,7 @@ def get(identifier: Any) -> Callable:
         return linear
     if isinstance(identifier, str):
         if identifier not in ALL_OBJECTS_DICT:
-            raise unknown_name_error("activation", identifier, ALL_OBJECTS_DICT)
+            raise unknown_name_error("activation", identifier, ALL_OBJECTS_DICT, argument="identifier")
         return ALL_OBJECTS_DICT[identifier]
     if isinstance(identifier, dict):
         identifier = deserialize(identifier)

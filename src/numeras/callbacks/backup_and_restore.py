@@ -11,6 +11,8 @@ from typing import Any
 
 from numeras.backend import xp
 from numeras.callbacks.callback import Callback
+from numeras.callbacks.save_frequency import BatchSaveCounter
+from numeras.saving.file_io import atomic_write
 
 __all__ = ["BackupAndRestore"]
 
@@ -65,8 +67,7 @@ class BackupAndRestore(Callback):
         self._state_path = os.path.join(self.backup_dir, "latest.weights.npz")
         self._previous_state_path = self._state_path + ".bkp"
         self._metadata_path = os.path.join(self.backup_dir, "training_metadata.json")
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = 0
+        self._batch_counter = BatchSaveCounter(save_freq)
         self._current_epoch = 0
 
     # -- restoring -------------------------------------------------------------------------
@@ -77,8 +78,7 @@ class BackupAndRestore(Callback):
                 "`fit()`: start it with keras.Input(...) or call model.build(input_shape)."
             )
         self._current_epoch = 0
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = 0
+        self._batch_counter.reset()
         if not os.path.exists(self._state_path):
             return
         try:
@@ -128,28 +128,14 @@ class BackupAndRestore(Callback):
 
     # -- backing up ------------------------------------------------------------------------
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self._should_save_on_batch(batch):
+        if self._batch_counter.should_save(batch):
             self._save()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self._current_epoch = epoch + 1
-        self._last_batch_seen = 0
+        self._batch_counter.end_epoch()
         if self.save_freq == "epoch":
             self._save()
-
-    def _should_save_on_batch(self, batch: int) -> bool:
-        if self.save_freq == "epoch":
-            return False
-        if batch <= self._last_batch_seen:  # a new epoch began
-            added = batch + 1
-        else:
-            added = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += added
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
 
     def _save(self) -> None:
         os.makedirs(self.backup_dir, exist_ok=True)
@@ -164,11 +150,11 @@ class BackupAndRestore(Callback):
         arrays["num_weights"] = xp.asarray(len(weights))
         arrays["num_optimizer_variables"] = xp.asarray(len(optimizer_variables))
         arrays["epoch"] = xp.asarray(self._current_epoch)
-        arrays["batch"] = xp.asarray(self._last_batch_seen)
+        arrays["batch"] = xp.asarray(self._batch_counter.last_batch_seen)
         if self.double_checkpoint and os.path.exists(self._state_path):
             shutil.copyfile(self._state_path, self._previous_state_path)
         _write_atomically(self._state_path, lambda f: xp.savez(f, **arrays))
-        metadata = json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen})
+        metadata = json.dumps({"epoch": self._current_epoch, "batch": self._batch_counter.last_batch_seen})
         _write_atomically(self._metadata_path, lambda f: f.write(metadata.encode("utf-8")))
 
     def on_train_end(self, logs: dict | None = None) -> None:
@@ -177,15 +163,7 @@ class BackupAndRestore(Callback):
 
 
 def _write_atomically(path: str, write: Any) -> None:
-    """Write ``path`` through a temporary file in the same folder, synced and then renamed over
-    the old file, so readers see the old content or the new one, never a partial file."""
-    temporary = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(temporary, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    """Write ``path`` with ``write(handle)`` through saving's atomic writer: readers see the
+    old content or the new one, never a partial file."""
+    with atomic_write(path) as handle:
+        write(handle)

@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 from numeras.callbacks.monitor_callback import MonitorCallback, print_message
+from numeras.callbacks.save_frequency import BatchSaveCounter
 
 __all__ = ["ModelCheckpoint"]
 
@@ -53,8 +54,7 @@ class ModelCheckpoint(MonitorCallback):
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
         self.save_freq = save_freq
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = 0
+        self._batch_counter = BatchSaveCounter(save_freq)
         self._current_epoch = 0
         if self.save_freq != "epoch" and (not isinstance(self.save_freq, int) or isinstance(self.save_freq, bool)):
             raise ValueError(
@@ -75,7 +75,7 @@ class ModelCheckpoint(MonitorCallback):
             )
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self._should_save_on_batch(batch):
+        if self._batch_counter.should_save(batch):
             self._save_model(epoch=self._current_epoch, batch=batch, logs=logs)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
@@ -96,20 +96,6 @@ class ModelCheckpoint(MonitorCallback):
                 super()._set_monitor_op()
             except ValueError:
                 self.monitor_op = lambda a, b: a < b
-
-    def _should_save_on_batch(self, batch: int) -> bool:
-        if self.save_freq == "epoch":
-            return False
-        if batch <= self._last_batch_seen:  # a new epoch began
-            added = batch + 1
-        else:
-            added = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += added
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
 
     def _should_save_model(self, epoch: int, batch: int | None, logs: dict | None, filepath: str) -> bool:
         logs = logs or {}

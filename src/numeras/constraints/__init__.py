@@ -21,7 +21,12 @@ from numeras.constraints.constraints import (
     non_neg,
     unit_norm,
 )
-from numeras.utils.identifiers import deserialize_object, serialize_object, unknown_name_error
+from numeras.saving.object_registration import (
+    deserialize_object,
+    register_builtins,
+    serialize_object,
+    unknown_name_error,
+)
 
 ALL_OBJECTS_DICT: dict[str, type[Constraint]] = {
     "Constraint": Constraint,
@@ -36,6 +41,8 @@ ALL_OBJECTS_DICT: dict[str, type[Constraint]] = {
     "unit_norm": UnitNorm,
 }
 """Every name :func:`get` and :func:`deserialize` accept: the class names and their snake_case."""
+
+register_builtins("constraints", ALL_OBJECTS_DICT)
 
 
 def serialize(constraint: Constraint | None) -> dict[str, Any] | None:

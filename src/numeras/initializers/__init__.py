@@ -29,7 +29,12 @@ from numeras.initializers.random_initializers import (
     VarianceScaling,
     compute_fans,
 )
-from numeras.utils.identifiers import deserialize_object, serialize_object, unknown_name_error
+from numeras.saving.object_registration import (
+    deserialize_object,
+    register_builtins,
+    serialize_object,
+    unknown_name_error,
+)
 
 # Keras's lowercase names for the classes (keras.initializers.glorot_uniform is the class itself).
 constant = Constant
@@ -91,6 +96,7 @@ ALL_OBJECTS_DICT: dict[str, type[Initializer]] = {
     "zero": Zeros,
 }
 """Every name :func:`get` and :func:`deserialize` accept (case-sensitive, as in Keras)."""
+register_builtins("initializers", ALL_OBJECTS_DICT)
 
 
 def serialize(initializer: Initializer) -> dict[str, Any]:
@@ -113,7 +119,7 @@ def get(identifier: Any) -> Any:
         return None
     if isinstance(identifier, str):
         if identifier not in ALL_OBJECTS_DICT:
-            raise unknown_name_error("initializer", identifier, ALL_OBJECTS_DICT)
+            raise unknown_name_error("initializer", identifier, ALL_OBJECTS_DICT, argument="identifier")
         obj = deserialize(identifier)
     elif isinstance(identifier, dict):
         obj = deserialize(identifier)

@@ -27,55 +27,42 @@ from numeras.layers.merging import (
 )
 from numeras.layers.regularization import Dropout
 from numeras.layers.reshaping import Flatten, Reshape
+from numeras.saving.object_registration import (
+    builtin_objects,
+    register_base_class_arguments,
+    register_builtins,
+    serialize_object,
+)
 from numeras.symbolic import KerasTensor, Node, SymbolicTensor
 
-_REGISTRY: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (
-        Activation, Add, Average, Concatenate, Dense, Dot, Dropout, Flatten, Identity, InputLayer,
-        Lambda, Layer, Maximum, Minimum, Multiply, Reshape, Subtract,
-    )
-}
-
-# Models can be layers of other models. numeras.models builds on this package (never the other
-# way round), so it hands its classes over with register_model_classes when it is imported.
+_LAYERS = "layers"
+# Models can be layers of other models; they are registered by numeras.models (which imports
+# this package), so the registry loads them when first needed.
 _MODEL_CLASS_NAMES = ("Functional", "Model", "Sequential")
-_MODEL_CLASSES: dict[str, type] = {}
-
-
-def register_model_classes(*classes: type) -> None:
-    """Let ``deserialize`` rebuild models (``numeras.models`` registers its classes)."""
-    for cls in classes:
-        _MODEL_CLASSES[cls.__name__] = cls
 
 
 def register(cls: type) -> type:
     """Make a custom layer class loadable by name (``deserialize`` and saved models)."""
-    _REGISTRY[cls.__name__] = cls
+    register_builtins(_LAYERS, {cls.__name__: cls})
     return cls
 
 
 def serialize(layer: Layer) -> dict:
-    return {"module": "keras.layers", "class_name": type(layer).__name__, "config": layer.get_config(), "registered_name": None}
+    return serialize_object(layer, "keras.layers")
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
     """Rebuild a layer from ``serialize``'s output; classes come only from the registry and
     ``custom_objects``, never from code in the config."""
     class_name = config["class_name"]
-    lookup = {**_REGISTRY, **(custom_objects or {})}
+    lookup = {**builtin_objects(_LAYERS), **(custom_objects or {})}
     if class_name in _MODEL_CLASS_NAMES and class_name not in lookup:
-        if class_name not in _MODEL_CLASSES:
-            raise ValueError(
-                f"deserialize: {class_name!r} is a model class, known once numeras.models is "
-                "imported: `import numeras.models` (or use numeras.saving) before deserializing."
-            )
-        model_class = _MODEL_CLASSES[class_name]
+        model_class = builtin_objects("models")[class_name]
         return model_class.from_config(config["config"], custom_objects=custom_objects)
     if class_name not in lookup:
         raise ValueError(
             f"deserialize: unknown layer class {class_name!r}. Pass it in `custom_objects` "
-            f"or register it with numeras.layers.register. Known: {sorted(_REGISTRY)}."
+            f"or register it with numeras.layers.register. Known: {sorted(builtin_objects(_LAYERS))}."
         )
     return lookup[class_name].from_config(config["config"])
 
@@ -225,7 +212,6 @@ _CONVNET_LAYERS = [
     ZeroPadding2D,
     ZeroPadding3D,
 ]
-_REGISTRY.update({cls.__name__: cls for cls in _CONVNET_LAYERS})
 __all__ += [
     "AveragePooling1D",
     "AveragePooling2D",
@@ -279,9 +265,9 @@ __all__ += [
     "ZeroPadding3D",
 ]
 
-from numeras.layers.operators import TensorOperator  # noqa: E402
+from numeras.layers.layer import _ALLOWED_KWARGS  # noqa: E402
+from numeras.layers.operators import KERAS_CLASSES, KERAS_MODULE, TensorOperator  # noqa: E402
 
-_REGISTRY[TensorOperator.__name__] = TensorOperator
 __all__ += ["TensorOperator"]
 
 # Text and categorical inputs (chapter 11): embeddings and the TensorFlow-free preprocessing layers.
@@ -294,6 +280,11 @@ from numeras.layers.preprocessing import (  # noqa: E402
     TextVectorization,
 )
 
-_TEXT_LAYERS = [CategoryEncoding, Embedding, Hashing, IntegerLookup, StringLookup, TextVectorization]
-_REGISTRY.update({cls.__name__: cls for cls in _TEXT_LAYERS})
 __all__ += ["CategoryEncoding", "Embedding", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization"]
+
+# Every layer class above, loadable by name (saved models, ``deserialize``).
+register_builtins(
+    _LAYERS, {name: obj for name in __all__ if isinstance(obj := globals()[name], type) and issubclass(obj, Layer)}
+)
+register_builtins("keras_operations", {f"{KERAS_MODULE}>{name}": TensorOperator for name in KERAS_CLASSES.values()})
+register_base_class_arguments(Layer, _ALLOWED_KWARGS)

@@ -376,6 +376,34 @@ class Layer(Operation):
             config["batch_input_shape"] = tuple(config["batch_input_shape"])
         return cls(**config)
 
+    def get_build_config(self) -> dict | None:
+        """``{"input_shape": [...]}``: the input shape this layer was built for (Keras 3's
+        ``get_build_config``), or None. Only layers whose ``build`` creates state from the
+        shape (a class defining ``build``) and models (which record the shape they were first
+        called with) have one; stateless layers such as ``Dropout`` have none, as in Keras."""
+        if not self.built or self._build_input_shape is None:
+            return None
+        # Models (the layers that compile) record their first input shape whether or not they
+        # define build(); other layers only when their own build() consumed it.
+        if not (_defines_build(type(self)) or callable(getattr(type(self), "compile", None))):
+            return None
+        return {"input_shape": _shape_to_json(self._build_input_shape)}
+
+    def build_from_config(self, config: dict | None) -> None:
+        """Create this layer's weights from a ``get_build_config()`` dict (Keras 3's
+        ``build_from_config``). Sublayers that are built only when called (nested models,
+        wrappers) are built by calling the layer once on a zero batch of that shape."""
+        if not config or config.get("input_shape") is None:
+            return
+        shape = _shape_from_json(config["input_shape"])
+        if not self.built:
+            self._ensure_built(shape)
+        if not all(layer.built for layer in _layers_below(self)):
+            with no_grad():
+                self(_zeros_of_shape(shape, backend.floatx()), training=False)
+        if self._build_input_shape is None:
+            self._build_input_shape = shape
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
@@ -391,6 +419,55 @@ def _marks_built(build: Callable) -> Callable:
             self._build_input_shape = shape
 
     return wrapped
+
+
+def _defines_build(cls: type) -> bool:
+    """Whether ``cls`` or a class between it and ``Layer`` defines ``build``."""
+    for klass in cls.__mro__:
+        if klass is Layer:
+            return False
+        if "build" in klass.__dict__:
+            return True
+    return False
+
+
+def _shape_to_json(shape: Any) -> Any:
+    if isinstance(shape, (list, tuple)):
+        return [_shape_to_json(n) for n in shape]
+    if isinstance(shape, dict):
+        return {k: _shape_to_json(v) for k, v in shape.items()}
+    return None if shape is None else int(shape)
+
+
+def _shape_from_json(shape: Any) -> Any:
+    """A shape read from JSON (lists) as tuples."""
+    if isinstance(shape, (list, tuple)):
+        return tuple(_shape_from_json(n) for n in shape)
+    return shape
+
+
+def _layers_below(layer: Layer) -> list[Layer]:
+    """Every layer tracked below ``layer``, each once."""
+    found: list[Layer] = []
+    seen = {id(layer)}
+    queue = list(layer._tracked_layers)
+    while queue:
+        current = queue.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        found.append(current)
+        queue.extend(getattr(current, "_tracked_layers", []))
+    return found
+
+
+def _zeros_of_shape(shape: Any, dtype: str) -> Any:
+    """A zero batch (unknown dimensions as 1) of a shape or a nested list of shapes."""
+    if isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape):
+        return xp.zeros(tuple(1 if d is None else d for d in shape), dtype=dtype)
+    if isinstance(shape, (list, tuple)):
+        return [_zeros_of_shape(item, dtype) for item in shape]
+    raise ValueError(f"build_from_config: cannot make a sample input of shape {shape!r}.")
 
 
 def _legacy_input_shape(kwargs: dict) -> tuple | None:

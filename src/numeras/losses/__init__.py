@@ -53,9 +53,14 @@ from numeras.losses.loss import (
     reduce_values,
     reduce_weighted_values,
     standardize_reduction,
-    unknown_name_error,
 )
 from numeras.losses.validation import is_binary_or_sparse_categorical, loss_kind, validate_targets
+from numeras.saving.object_registration import (
+    register_builtins,
+    serialize_function,
+    serialize_object,
+    unknown_name_error,
+)
 from numeras.utils.naming import to_snake_case
 
 # Short and legacy names (Keras 3's and tf.keras's) for the same functions.
@@ -123,6 +128,8 @@ ALL_OBJECTS_DICT.update(
     }
 )
 """Every name ``get`` and ``deserialize`` understand, mapped to its function or class."""
+register_builtins("losses", ALL_OBJECTS_DICT)
+_CLASS_EXAMPLE = "CategoricalCrossentropy"
 
 SHAPE_DEPENDENT_NAMES = ("crossentropy", "ce")
 """Names whose loss depends on the data: binary, categorical or sparse cross-entropy."""
@@ -131,14 +138,9 @@ SHAPE_DEPENDENT_NAMES = ("crossentropy", "ce")
 def serialize(loss: Loss | Callable) -> dict:
     """A JSON-friendly description of ``loss`` (Keras's format) that ``deserialize`` reverses."""
     if isinstance(loss, Loss):
-        return {
-            "module": "numeras.losses",
-            "class_name": type(loss).__name__,
-            "config": loss.get_config(),
-            "registered_name": None,
-        }
+        return serialize_object(loss, "numeras.losses")
     if inspect.isfunction(loss) or inspect.isbuiltin(loss):
-        return {"module": "numeras.losses", "class_name": "function", "config": loss.__name__, "registered_name": "function"}
+        return serialize_function(loss, "numeras.losses")
     raise TypeError(
         f"losses.serialize: `loss` must be a Loss instance or a function, received {type(loss).__name__}."
     )
@@ -153,7 +155,7 @@ def deserialize(config: dict | str, custom_objects: dict | None = None) -> Loss 
     if isinstance(config, str):
         name = config
         if name not in objects:
-            raise unknown_name_error("loss", name, list(objects))
+            raise unknown_name_error("loss", name, list(objects), class_example=_CLASS_EXAMPLE)
         return objects[name]
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(
@@ -164,7 +166,9 @@ def deserialize(config: dict | str, custom_objects: dict | None = None) -> Loss 
     if class_name == "function":
         return deserialize(inner, custom_objects)
     if class_name not in objects:
-        raise unknown_name_error("loss class", class_name, [n for n, o in objects.items() if inspect.isclass(o)])
+        raise unknown_name_error(
+            "loss class", class_name, [n for n, o in objects.items() if inspect.isclass(o)], class_example=_CLASS_EXAMPLE
+        )
     cls = objects[class_name]
     return cls.from_config(dict(inner or {}))
 
@@ -188,7 +192,7 @@ def get(identifier: Any) -> Loss | Callable | None:
                 "Call numeras.losses.resolve(identifier, y_true, y_pred), or name the loss you want."
             )
         if identifier not in ALL_OBJECTS_DICT:
-            raise unknown_name_error("loss", identifier, list(ALL_OBJECTS_DICT))
+            raise unknown_name_error("loss", identifier, list(ALL_OBJECTS_DICT), class_example=_CLASS_EXAMPLE)
         obj = ALL_OBJECTS_DICT[identifier]
     else:
         obj = identifier

@@ -8,7 +8,6 @@ only sums; ``"none"``/``None`` return the weighted per-sample losses.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -20,23 +19,6 @@ from numeras.utils.naming import auto_name
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 """Every accepted value of a loss's ``reduction``."""
-
-
-def unknown_name_error(
-    kind: str, identifier: str, names: list[str], class_example: str = "CategoricalCrossentropy"
-) -> ValueError:
-    """A ValueError for an unknown name: the closest valid name (case-insensitive) and the list."""
-    by_lower: dict[str, str] = {}
-    for name in names:
-        # "mse" and "MSE" both exist: suggest the lower-case spelling.
-        if name.lower() not in by_lower or name == name.lower():
-            by_lower[name.lower()] = name
-    close = difflib.get_close_matches(identifier.lower(), list(by_lower), n=1, cutoff=0.6)
-    hint = f" Did you mean {by_lower[close[0]]!r}?" if close else ""
-    snake_case = sorted(name for name in names if not name[:1].isupper())
-    listed = ", ".join(repr(name) for name in (snake_case or sorted(names)))
-    note = f" Class names such as {class_example!r} are accepted too." if snake_case else ""
-    return ValueError(f"Unknown {kind} {identifier!r}.{hint} Valid {kind} names: {listed}.{note}")
 
 
 def standardize_reduction(reduction: Any) -> str | None:

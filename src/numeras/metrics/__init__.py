@@ -28,7 +28,6 @@ from numeras.losses import (
     sparse_categorical_crossentropy,
     squared_hinge,
 )
-from numeras.losses.loss import unknown_name_error
 from numeras.losses.validation import is_binary_or_sparse_categorical
 from numeras.metrics.classes import (
     Accuracy,
@@ -73,6 +72,12 @@ from numeras.metrics.functions import (
     top_k_categorical_accuracy,
 )
 from numeras.metrics.metric import Mean, MeanMetricWrapper, Metric, Sum, reduce_to_samplewise_values
+from numeras.saving.object_registration import (
+    register_builtins,
+    serialize_function,
+    serialize_object,
+    unknown_name_error,
+)
 from numeras.utils.naming import to_snake_case
 
 ALL_OBJECTS: tuple = (
@@ -158,6 +163,8 @@ FUNCTIONS: dict[str, Callable] = {
 }
 """The metric functions by name (what ``serialize`` writes for a function metric)."""
 
+register_builtins("metrics", {**FUNCTIONS, **ALL_OBJECTS_DICT})
+
 SHAPE_DEPENDENT_NAMES = ("accuracy", "acc", "crossentropy", "ce")
 """Names whose metric ``resolve`` picks from the shapes of the targets and outputs."""
 
@@ -165,14 +172,9 @@ SHAPE_DEPENDENT_NAMES = ("accuracy", "acc", "crossentropy", "ce")
 def serialize(metric: Metric | Callable) -> dict:
     """A JSON-friendly description of ``metric`` (Keras's format) that ``deserialize`` reverses."""
     if isinstance(metric, Metric):
-        return {
-            "module": "numeras.metrics",
-            "class_name": type(metric).__name__,
-            "config": metric.get_config(),
-            "registered_name": None,
-        }
+        return serialize_object(metric, "numeras.metrics")
     if callable(metric) and hasattr(metric, "__name__"):
-        return {"module": "numeras.metrics", "class_name": "function", "config": metric.__name__, "registered_name": "function"}
+        return serialize_function(metric, "numeras.metrics")
     raise TypeError(f"metrics.serialize: expected a Metric or a function, received {type(metric).__name__}.")
 
 

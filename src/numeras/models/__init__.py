@@ -3,20 +3,15 @@ functional API, which gives a ``Functional``)."""
 
 from typing import Any
 
-from numeras.layers import register_model_classes
+from numeras import saving
 from numeras.models.functional import Functional
 from numeras.models.model import Model
 from numeras.models.sequential import Sequential
-
-# layers.deserialize rebuilds nested models with these classes (numeras.layers cannot import them).
-register_model_classes(Functional, Model, Sequential)
 
 
 def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True, safe_mode: bool = True) -> Any:
     """Load a model saved with ``model.save()`` (``.keras`` or legacy ``.h5``), by numeras or
     Keras 3; see ``numeras.saving.load_model``."""
-    from numeras import saving
-
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 

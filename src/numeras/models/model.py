@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from numeras import saving
 from numeras.layers.layer import Layer
 from numeras.trainers.trainer import Trainer
 
@@ -96,20 +97,14 @@ class Model(Trainer, Layer):
         """Save the model (architecture, weights, compile arguments, optimizer state) to a
         ``.keras`` file, Keras 3's format (or a legacy ``.h5`` file). Atomic: a crash mid-save
         leaves any previous file intact."""
-        from numeras import saving
-
         saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def save_weights(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
         """Save the weights (and optimizer state) to a ``.weights.h5`` file."""
-        from numeras import saving
-
         saving.save_weights(self, filepath, overwrite=overwrite, **kwargs)
 
     def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
         """Load weights from a ``.weights.h5``, ``.keras`` or legacy ``.h5`` file; nothing is
         loaded unless every weight fits (``skip_mismatch=True`` skips those that do not)."""
-        from numeras import saving
-
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 

@@ -7,7 +7,6 @@ dicts. Learning-rate schedules live in ``numeras.optimizers.schedules``.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Mapping
 from typing import Any
@@ -18,10 +17,21 @@ from numeras.optimizers.adagrad import Adagrad
 from numeras.optimizers.adam import Adam
 from numeras.optimizers.adamax import Adamax
 from numeras.optimizers.adamw import AdamW
-from numeras.optimizers.base_optimizer import BaseOptimizer, Optimizer
+from numeras.optimizers.base_optimizer import (
+    _IGNORED_CONFIG_KEYS,
+    _LEGACY_ARGUMENTS,
+    BaseOptimizer,
+    Optimizer,
+)
 from numeras.optimizers.nadam import Nadam
 from numeras.optimizers.rmsprop import RMSprop
 from numeras.optimizers.sgd import SGD
+from numeras.saving.object_registration import (
+    register_base_class_arguments,
+    register_builtins,
+    serialize_object,
+    unknown_name_error,
+)
 
 _MODULE = "keras.optimizers"
 
@@ -30,6 +40,8 @@ ALL_OBJECTS = {Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, 
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 # Names `get` accepts: the base class needs a learning rate and has no update rule.
 _GETTABLE = sorted(name for name in ALL_OBJECTS_DICT if name != "optimizer")
+register_builtins("optimizers", {cls.__name__: cls for cls in ALL_OBJECTS})
+register_base_class_arguments(Optimizer, (*_LEGACY_ARGUMENTS, *_IGNORED_CONFIG_KEYS))
 
 
 def serialize(optimizer: Optimizer) -> dict[str, Any]:
@@ -41,12 +53,7 @@ def serialize(optimizer: Optimizer) -> dict[str, Any]:
         )
     cls = type(optimizer)
     builtin = ALL_OBJECTS_DICT.get(cls.__name__.lower()) is cls
-    return {
-        "module": _MODULE if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": optimizer.get_config(),
-        "registered_name": None,
-    }
+    return serialize_object(optimizer, _MODULE if builtin else cls.__module__)
 
 
 def deserialize(config: Mapping[str, Any] | str, custom_objects: Mapping[str, Any] | None = None) -> Optimizer:
@@ -100,13 +107,7 @@ def get(identifier: Any) -> Optimizer | None:
 
 
 def _unknown_optimizer_error(name: Any, extra_names: list[str] | None = None) -> ValueError:
-    valid = _GETTABLE + sorted(extra_names or [])
-    close = difflib.get_close_matches(str(name).lower(), valid, n=1, cutoff=0.5)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return ValueError(
-        f"Unknown optimizer {name!r}.{hint} Valid names (case-insensitive) are: {', '.join(valid)}. "
-        "You can also pass an optimizer instance, e.g. keras.optimizers.RMSprop(learning_rate=1e-3)."
-    )
+    return unknown_name_error("optimizer", name, _GETTABLE + sorted(extra_names or []), class_example="RMSprop")
 
 
 __all__ = [

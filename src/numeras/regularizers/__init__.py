@@ -21,7 +21,12 @@ from numeras.regularizers.regularizers import (
     orthogonal_regularizer,
     validate_float_arg,
 )
-from numeras.utils.identifiers import deserialize_object, serialize_object, unknown_name_error
+from numeras.saving.object_registration import (
+    deserialize_object,
+    register_builtins,
+    serialize_object,
+    unknown_name_error,
+)
 
 ALL_OBJECTS_DICT: dict[str, type[Regularizer]] = {
     "L1": L1,
@@ -34,6 +39,7 @@ ALL_OBJECTS_DICT: dict[str, type[Regularizer]] = {
     "orthogonal_regularizer": OrthogonalRegularizer,
 }
 """Every class name :func:`deserialize` accepts (case-sensitive, as in Keras)."""
+register_builtins("regularizers", ALL_OBJECTS_DICT)
 
 _NAME_DEFAULTS: dict[str, dict[str, float]] = {"l1_l2": {"l1": 0.01, "l2": 0.01}}
 """Names :func:`get` accepts beyond the class names: Keras documents ``kernel_regularizer='l1_l2'``
@@ -59,7 +65,7 @@ def get(identifier: Any) -> Any:
         if identifier in _NAME_DEFAULTS:
             return L1L2(**_NAME_DEFAULTS[identifier])
         if identifier not in ALL_OBJECTS_DICT:
-            raise unknown_name_error("regularizer", identifier, [*ALL_OBJECTS_DICT, *_NAME_DEFAULTS])
+            raise unknown_name_error("regularizer", identifier, [*ALL_OBJECTS_DICT, *_NAME_DEFAULTS], argument="identifier")
         obj = deserialize(identifier)
     elif isinstance(identifier, dict):
         obj = deserialize(identifier)

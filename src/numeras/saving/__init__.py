@@ -4,11 +4,12 @@
 its compile arguments and optimizer state, in the same ``.keras`` archive real Keras 3 reads
 and writes; ``model.save_weights("m.weights.h5")`` / ``model.load_weights(...)`` the weights
 alone; legacy Keras 2 ``.h5`` files load too. See ``saving_lib`` for the layout, ``file_io``
-for the crash safety of writes and ``serialization_lib`` for what loading will and will not
-run.
+for the crash safety of writes, ``keras_format`` and ``serialization_lib`` for what loading
+will and will not run, and ``object_registration`` for how names are resolved.
 """
 
 from numeras.saving.errors import SavedFileError, UnknownObjectError, UnsafeDeserializationError
+from numeras.saving.keras_format import deserialize_keras_object, serialize_keras_object
 from numeras.saving.object_registration import (
     CustomObjectScope,
     custom_object_scope,
@@ -18,11 +19,7 @@ from numeras.saving.object_registration import (
     register_keras_serializable,
 )
 from numeras.saving.saving_api import load_model, load_weights, save_model, save_weights
-from numeras.saving.serialization_lib import (
-    DeserializationError,
-    deserialize_keras_object,
-    serialize_keras_object,
-)
+from numeras.saving.serialization_lib import DeserializationError
 
 __all__ = [
     "CustomObjectScope",

@@ -5,7 +5,9 @@ Every save goes to a temporary file in the destination's directory (so the final
 cannot cross file systems), is flushed and ``fsync``-ed, then ``os.replace``-d over the
 destination, and the directory is ``fsync``-ed: at any instant the destination is either the
 complete old file or the complete new one. A process killed mid-save leaves the old file
-untouched, plus a stray ``.<name>.*.tmp`` file next to it.
+untouched, plus its temporary file ``.<name>.<pid>.<random>.tmp``; the next save or load of the
+same destination removes such files whose writing process no longer exists (those of a live
+process, perhaps saving concurrently, are left alone).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from typing import Any, BinaryIO
@@ -67,7 +70,8 @@ def atomic_write(filepath: str) -> Iterator[BinaryIO]:
         filepath = os.path.realpath(filepath)
     directory = os.path.dirname(os.path.abspath(filepath))
     basename = os.path.basename(filepath)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{basename}.", suffix=".tmp", dir=directory)
+    remove_stale_temporaries(filepath)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{basename}.{os.getpid()}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(descriptor, "w+b") as handle:
             yield handle
@@ -80,6 +84,49 @@ def atomic_write(filepath: str) -> Iterator[BinaryIO]:
             os.unlink(temporary)
         raise
     _fsync_directory(directory)
+
+
+def _temporary_pattern(basename: str) -> re.Pattern[str]:
+    """``.<basename>.<pid>.<8 mkstemp characters>.tmp``: the writer's pid is group 1."""
+    return re.compile(rf"\.{re.escape(basename)}\.(\d+)\.[a-z0-9_]{{8}}\.tmp")
+
+
+def _process_exists(pid: int) -> bool:
+    """Whether ``pid`` names a running process (conservatively True when it cannot be told)."""
+    if pid == os.getpid():
+        return True  # another thread of this process may be writing
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError, ValueError):
+        return True  # someone else's process, or a platform without signal 0
+    return True
+
+
+def remove_stale_temporaries(filepath: Any) -> list[str]:
+    """Delete the temporary files that ``atomic_write`` left beside ``filepath`` in processes
+    that died mid-save (their pid is in the name and no longer runs). Returns their paths.
+    Never raises: a folder that cannot be listed or a file that vanished is simply skipped."""
+    path = os.fspath(filepath)
+    if os.path.islink(path):
+        path = os.path.realpath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    pattern = _temporary_pattern(os.path.basename(path))
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is None or _process_exists(int(match.group(1))):
+            continue
+        stale = os.path.join(directory, name)
+        with contextlib.suppress(OSError):
+            os.unlink(stale)
+            removed.append(stale)
+    return removed
 
 
 def write_bytes_atomically(filepath: str, payload: bytes) -> None:
@@ -136,6 +183,7 @@ def read_file(filepath: Any, what: str) -> bytes:
         raise FileNotFoundError(f"No such file: '{path}' (the {what} to load). Check the path.")
     if os.path.isdir(path):
         raise IsADirectoryError(f"'{path}' is a directory, not a {what}.")
+    remove_stale_temporaries(path)
     with open(path, "rb") as handle:
         return handle.read()
 

@@ -16,10 +16,12 @@ import json
 import warnings
 from typing import Any
 
-from numeras.saving import serialization_lib
+import numeras
+from numeras.saving import keras_format, saving_lib, serialization_lib
 from numeras.saving.errors import SavedFileError
 from numeras.saving.file_io import atomic_write, read_file
 from numeras.saving.h5_store import H5Reader, h5py_module
+from numeras.saving.weight_assignment import WeightAssignment
 
 _HDF5_OBJECT_HEADER_LIMIT = 64512
 
@@ -70,8 +72,6 @@ def load_weights_from_reader(model: Any, reader: H5Reader, source: Any, skip_mis
             stored.append((name, datasets))
 
     layers = [layer for layer in model.layers if _legacy_weights(layer)]
-    assignments: list[tuple[Any, Any]] = []
-    problems: list[str] = []
     if by_name:
         by_layer_name = {layer.name: layer for layer in layers}
         pairs = [(by_layer_name[name], name, datasets) for name, datasets in stored if name in by_layer_name]
@@ -85,33 +85,11 @@ def load_weights_from_reader(model: Any, reader: H5Reader, source: Any, skip_mis
                 "to match them by layer name instead.",
             )
         pairs = [(layer, name, datasets) for layer, (name, datasets) in zip(layers, stored)]
+    assignment = WeightAssignment(reader, source, skip_mismatch)
     for layer, name, datasets in pairs:
-        variables = _legacy_weights(layer)
-        if len(variables) != len(datasets):
-            problems.append(
-                f"layer '{layer.name}' (file layer '{name}') expects {len(variables)} weights, the file has {len(datasets)}"
-            )
-            continue
-        for variable, (where, dataset) in zip(variables, datasets):
-            try:
-                shape = tuple(dataset.shape)
-            except Exception as error:  # noqa: BLE001
-                raise reader.fail(where, f"cannot be inspected ({error}).") from None
-            if shape != tuple(variable.shape):
-                message = (
-                    f"layer '{layer.name}': weight '{variable.name}' has shape {tuple(variable.shape)}, "
-                    f"'{where}' in the file has shape {shape}"
-                )
-                if skip_mismatch:
-                    warnings.warn(f"Skipping loading weights: {message}.", stacklevel=3)
-                    continue
-                problems.append(message)
-                continue
-            assignments.append((variable, reader.read(dataset, where, tuple(variable.shape))))
-    if problems:
-        raise SavedFileError(source, "its weights do not fit the model; nothing was loaded:\n  - " + "\n  - ".join(problems))
-    for variable, value in assignments:
-        variable.assign(value)
+        # As Keras's legacy loader, a layer with another number of weights is never skipped.
+        assignment.add(f"layer '{layer.name}' (file layer '{name}')", _legacy_weights(layer), datasets, count_skippable=False)
+    assignment.apply()
 
 
 def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, by_name: bool = False) -> None:
@@ -124,8 +102,6 @@ def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False, by_name
 
 def load_model(filepath: Any, custom_objects: Any = None, compile: bool = True, safe_mode: bool = True) -> Any:
     """A model saved whole in the legacy HDF5 format (Keras 2's ``model.save('x.h5')``)."""
-    from numeras.saving import saving_lib
-
     reader = H5Reader(read_file(filepath, "HDF5 model file"), filepath, "HDF5 file")
     try:
         text = reader.text_attribute("model_config")
@@ -172,9 +148,9 @@ def _compile_from_training_config(model: Any, training: Any, source: Any, custom
         "weighted_metrics": _legacy_metrics(training.get("weighted_metrics")),
         "loss_weights": training.get("loss_weights"),
     }
-    context = serialization_lib._LoadContext(custom_objects, True, True)
+    context = keras_format.LoadContext(custom_objects, True, True)
     try:
-        serialization_lib.compile_from_config(model, compile_config, context)
+        keras_format.compile_from_config(model, compile_config, context)
     except serialization_lib.DeserializationError as error:
         raise SavedFileError(source, str(error)) from error
 
@@ -210,20 +186,15 @@ def _load_optimizer_weights(model: Any, reader: H5Reader, source: Any) -> None:
         if dataset is None:
             raise reader.fail(f"optimizer_weights/{name}", "is listed in 'weight_names' but missing from the file.")
         datasets.append((f"optimizer_weights/{name}", dataset))
-    variables = optimizer.variables
-    shapes_match = len(variables) == len(datasets) and all(
-        tuple(v.shape) == tuple(d.shape) for v, (_, d) in zip(variables, datasets)
-    )
-    if not shapes_match:
+    assignment = WeightAssignment(reader, source)
+    if assignment.add_optional(list(optimizer.variables), datasets) is not None:
         warnings.warn(
             "Error in loading the saved optimizer state (its variables do not match this "
             "optimizer's). As a result, your model is starting with a freshly initialized optimizer.",
             stacklevel=3,
         )
         return
-    values = [reader.read(d, where, tuple(v.shape)) for v, (where, d) in zip(variables, datasets)]
-    for variable, value in zip(variables, values):
-        variable.assign(value)
+    assignment.apply()
 
 
 # ---------------------------------------------------------------------------------------
@@ -231,17 +202,14 @@ def _load_optimizer_weights(model: Any, reader: H5Reader, source: Any) -> None:
 # ---------------------------------------------------------------------------------------
 def save_model(model: Any, filepath: str, include_optimizer: bool = True) -> None:
     """Write ``model`` in the legacy HDF5 format, as Keras 3's ``model.save('x.h5')`` does."""
-    import numeras
-    from numeras.saving.saving_lib import KERAS_FORMAT_VERSION
-
     h5py = h5py_module()
-    config = serialization_lib.serialize_keras_object(model)
+    config = keras_format.serialize_keras_object(model)
     training = config.pop("compile_config", None) or None
     config.pop("build_config", None)
     with atomic_write(filepath) as handle:
         with h5py.File(handle, "w") as f:
             f.attrs["backend"] = "numeras"
-            f.attrs["keras_version"] = KERAS_FORMAT_VERSION
+            f.attrs["keras_version"] = saving_lib.KERAS_FORMAT_VERSION
             f.attrs["numeras_version"] = numeras.__version__
             f.attrs["model_config"] = json.dumps({"class_name": config["class_name"], "config": config["config"]})
             if training:
@@ -261,12 +229,10 @@ def save_model(model: Any, filepath: str, include_optimizer: bool = True) -> Non
 
 
 def _save_weights_to_group(group: Any, model: Any) -> None:
-    from numeras.saving.saving_lib import KERAS_FORMAT_VERSION
-
     layers = list(model.layers)
     _save_names(group, "layer_names", [layer.name for layer in layers])
     group.attrs["backend"] = "numeras"
-    group.attrs["keras_version"] = KERAS_FORMAT_VERSION
+    group.attrs["keras_version"] = saving_lib.KERAS_FORMAT_VERSION
     for layer in sorted(layers, key=lambda item: item.name):
         layer_group = group.create_group(layer.name)
         variables = _legacy_weights(layer)

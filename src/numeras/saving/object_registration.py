@@ -1,4 +1,13 @@
-"""Your own classes and functions, made loadable by name (Keras 3's ``object_registration``).
+"""Every class and function that can be named in a config, in one registry (Keras 3's
+``object_registration``), and the ``get``/``serialize``/``deserialize`` helpers that each
+package (layers, losses, metrics, optimizers and their schedules, initializers, activations,
+regularizers) builds its own on.
+
+- Your own objects: ``@register_keras_serializable``, ``custom_object_scope``,
+  ``get_custom_objects``, as in Keras.
+- numeras's built-ins, by family (``"layers"``, ``"losses"``, ...): each package registers its
+  table with ``register_builtins`` when it is imported; ``builtin_objects(family)`` imports the
+  package first if nobody has yet (the one place saving reaches the packages it sits above).
 
 A saved file names every object by ``module``, ``class_name`` and ``registered_name``; loading
 looks the name up, in this order, in the ``custom_objects`` given to ``load_model``, in an
@@ -9,9 +18,11 @@ or executed because a file names it.
 
 from __future__ import annotations
 
+import difflib
+import importlib
 import inspect
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 GLOBAL_CUSTOM_OBJECTS: dict[str, Any] = {}
@@ -133,3 +144,173 @@ def all_custom_objects(custom_objects: Mapping[str, Any] | None) -> dict[str, An
             f"{{'Scale': Scale}}; received {type(custom_objects).__name__}."
         )
     return {**dict(custom_objects or {}), **_scope_objects(), **GLOBAL_CUSTOM_OBJECTS}
+
+
+# ---------------------------------------------------------------------------------------
+# numeras's built-in objects, by family
+# ---------------------------------------------------------------------------------------
+_BUILTINS: dict[str, dict[str, Any]] = {}
+_FAMILY_PACKAGES = {
+    "layers": "numeras.layers",
+    "models": "numeras.models",
+    "initializers": "numeras.initializers",
+    "regularizers": "numeras.regularizers",
+    "constraints": "numeras.constraints",
+    "activations": "numeras.activations",
+    "losses": "numeras.losses",
+    "metrics": "numeras.metrics",
+    "optimizers": "numeras.optimizers",
+    "schedules": "numeras.optimizers.schedules",
+    "keras_operations": "numeras.layers",
+}
+"""Which package registers each family's built-ins when it is imported (``keras_operations``:
+``"<Keras module>><Keras class>"`` of the Python operators on symbolic tensors)."""
+
+_BASE_CLASS_ARGUMENTS: dict[type, frozenset[str]] = {}
+
+
+def register_base_class_arguments(base_class: type, names: Iterable[str]) -> None:
+    """The keyword arguments ``base_class.__init__`` takes through ``**kwargs`` (Keras's legacy
+    ``input_shape`` for layers, ``lr`` for optimizers, ...), so a config's arguments can be
+    checked against what its class accepts."""
+    _BASE_CLASS_ARGUMENTS[base_class] = frozenset(names)
+
+
+def base_class_arguments(cls: type) -> set[str] | None:
+    """``cls``'s own keyword arguments plus those registered for it, if ``cls`` is a
+    registered base class; else None."""
+    extra = _BASE_CLASS_ARGUMENTS.get(cls)
+    if extra is None:
+        return None
+    init = cls.__dict__.get("__init__")
+    names = set()
+    if init is not None:
+        parameters = inspect.signature(init).parameters.values()
+        names = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"}
+    return names | extra
+
+
+def register_builtins(family: str, objects: Mapping[str, Any]) -> None:
+    """Add ``objects`` (name -> class or function) to the built-ins of ``family``."""
+    _BUILTINS.setdefault(family, {}).update(objects)
+
+
+def builtin_objects(family: str) -> dict[str, Any]:
+    """The built-in objects of ``family`` by name (a live dict: do not modify it)."""
+    if family not in _BUILTINS:
+        package = _FAMILY_PACKAGES.get(family)
+        if package is None:
+            raise ValueError(f"Unknown family of objects {family!r}; known: {sorted(_FAMILY_PACKAGES)}.")
+        module = importlib.import_module(package)
+        if family not in _BUILTINS:
+            # A package that registers nothing itself: its public classes.
+            register_builtins(
+                family,
+                {name: obj for name in getattr(module, "__all__", ()) if inspect.isclass(obj := getattr(module, name))},
+            )
+    return _BUILTINS[family]
+
+
+# ---------------------------------------------------------------------------------------
+# what every package's get / serialize / deserialize shares
+# ---------------------------------------------------------------------------------------
+def unknown_name_error(
+    kind: str,
+    name: Any,
+    valid_names: Iterable[str],
+    argument: str | None = None,
+    class_example: str | None = None,
+) -> ValueError:
+    """A ValueError for an unknown ``name`` of a ``kind`` of object: the closest valid name
+    and the valid names.
+
+    With ``class_example`` (losses, metrics, optimizers: whose names are mostly snake_case
+    function names) names are compared case-insensitively and only the snake_case ones are
+    listed, quoted, with a note that class names work too; otherwise every name is listed. ``argument`` names the argument that held it.
+    """
+    names = sorted(set(valid_names))
+    if class_example is None:
+        spellings = {valid: valid for valid in names}
+        wanted = str(name)
+    else:  # "MSE" and "mse" both exist: compare lower-cased, suggest the lower-case spelling
+        spellings = {}
+        for valid in names:
+            if valid.lower() not in spellings or valid == valid.lower():
+                spellings[valid.lower()] = valid
+        wanted = str(name).lower()
+    close = difflib.get_close_matches(wanted, list(spellings), n=1, cutoff=0.5)
+    hint = f" Did you mean {spellings[close[0]]!r}?" if close else ""
+    passed = f" passed as `{argument}`" if argument else ""
+    if class_example is None:
+        article = "an" if kind[:1].lower() in "aeiou" else "a"
+        return ValueError(
+            f"Unknown {kind} {name!r}{passed}.{hint} Valid names are: {', '.join(names)}. "
+            f"You can also pass {article} {kind} object (or a callable) instead of a name."
+        )
+    snake_case = [valid for valid in names if not valid[:1].isupper()]
+    listed = ", ".join(repr(valid) for valid in (snake_case or names))
+    note = f" Class names such as {class_example!r} are accepted too." if snake_case else ""
+    return ValueError(f"Unknown {kind} {name!r}{passed}.{hint} Valid {kind} names: {listed}.{note}")
+
+
+def serialize_object(obj: Any, module: str) -> dict[str, Any]:
+    """The Keras 3 config dict of an object with ``get_config``:
+    ``{"module", "class_name", "config", "registered_name"}``."""
+    if not hasattr(obj, "get_config"):
+        raise TypeError(
+            f"Cannot serialize {obj!r}: it has no `get_config()` method. Give its class a "
+            "`get_config()` returning its constructor arguments as a dict."
+        )
+    return {
+        "module": module,
+        "class_name": type(obj).__name__,
+        "config": obj.get_config(),
+        "registered_name": None,
+    }
+
+
+def serialize_function(fn: Callable, module: str) -> dict[str, Any]:
+    """Keras's form for a function: looked up by (registered) name when loading."""
+    return {"module": module, "class_name": "function", "config": get_registered_name(fn), "registered_name": "function"}
+
+
+def deserialize_object(
+    config: Any,
+    table: Mapping[str, Any],
+    kind: str,
+    custom_objects: Mapping[str, Any] | None = None,
+) -> Any:
+    """An object from a name or a ``{"class_name": ..., "config": {...}}`` dict.
+
+    A class found in ``table`` (or ``custom_objects``, which take precedence) is built with
+    ``from_config(config)`` when it has one, else ``cls(**config)``. A name without a config
+    builds the class with its defaults; a function is returned as is.
+    """
+    lookup = {**table, **(custom_objects or {})}
+    if isinstance(config, str):
+        class_name, inner = config, None
+    elif isinstance(config, Mapping):
+        if "class_name" not in config:
+            raise ValueError(
+                f"Cannot deserialize a {kind} from {dict(config)!r}: a config dict needs a "
+                "'class_name' key (and optionally 'config'), e.g. "
+                "{'class_name': 'GlorotUniform', 'config': {'seed': None}}."
+            )
+        class_name, inner = config["class_name"], config.get("config")
+        if class_name == "function" and isinstance(inner, str):
+            # Keras writes plain functions as {"class_name": "function", "config": "<name>"}.
+            class_name, inner = inner, None
+    else:
+        raise TypeError(
+            f"Cannot deserialize a {kind} from {config!r} of type {type(config).__name__}: "
+            "expected a name (str) or a config dict."
+        )
+    if class_name not in lookup:
+        raise unknown_name_error(kind, class_name, table.keys(), argument="config")
+    found = lookup[class_name]
+    if not inspect.isclass(found):
+        return found
+    inner = dict(inner or {})
+    if hasattr(found, "from_config"):
+        return found.from_config(inner)
+    return found(**inner)

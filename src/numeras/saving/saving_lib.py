@@ -25,10 +25,13 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-from numeras.saving import serialization_lib
+import numeras
+from numeras.saving import keras_format, object_registration, serialization_lib
 from numeras.saving.errors import SavedFileError, UnknownObjectError, UnsafeDeserializationError
 from numeras.saving.file_io import atomic_write, describe_content, read_file
 from numeras.saving.h5_store import H5Reader, H5Writer
+from numeras.saving.weight_assignment import WeightAssignment
+from numeras.utils import naming
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
@@ -49,24 +52,14 @@ _TRAINER_STATE = frozenset({"optimizer", "metrics", "compile_metrics", "compile_
 # which variables live where
 # ---------------------------------------------------------------------------------------
 def _layer_classes() -> tuple[type, type, tuple[type, ...]]:
-    from numeras.layers.layer import Layer
-    from numeras.models.model import Model
-    from numeras.models.sequential import Sequential
-
-    containers: tuple[type, ...] = (Sequential,)
-    try:
-        from numeras.models.functional import Functional
-
-        containers = (Sequential, Functional)
-    except ImportError:
-        pass
-    return Layer, Model, containers
+    """``(Layer, Model, (Sequential, Functional))``, from the registry."""
+    layers = object_registration.builtin_objects("layers")
+    models = object_registration.builtin_objects("models")
+    return layers["Layer"], models["Model"], (models["Sequential"], models["Functional"])
 
 
 def _optimizer_class() -> type:
-    from numeras.optimizers.base_optimizer import Optimizer
-
-    return Optimizer
+    return object_registration.builtin_objects("optimizers")["Optimizer"]
 
 
 _INTERNAL_ATTRIBUTES: dict[str, frozenset[str]] = {}
@@ -76,12 +69,9 @@ def _internal_attributes(kind: str) -> frozenset[str]:
     """The attributes numeras's own base classes give every instance (Keras skips the
     attributes of a bare ``Layer`` the same way); ``optimizer`` is always visited."""
     if kind not in _INTERNAL_ATTRIBUTES:
-        from numeras.layers.layer import Layer
-        from numeras.models.model import Model
-        from numeras.models.sequential import Sequential
-
+        layer_class, model_class, (sequential_class, _) = _layer_classes()
         # Explicit names keep the automatic layer names (dense, dense_1, ...) untouched.
-        reference = {"layer": Layer, "model": Model, "sequential": Sequential}[kind](name="numeras_saving_reference")
+        reference = {"layer": layer_class, "model": model_class, "sequential": sequential_class}[kind](name="numeras_saving_reference")
         _INTERNAL_ATTRIBUTES[kind] = frozenset(vars(reference)) - {"optimizer"}
     return _INTERNAL_ATTRIBUTES[kind]
 
@@ -144,7 +134,7 @@ def walk(root: Any) -> list[tuple[str, Any]]:
         items = list(container.values()) if isinstance(container, dict) else list(container)
         for item in items:
             if _is_saveable(item):
-                visit(item, join(path, _unique(serialization_lib.to_snake_case(type(item).__name__), used)))
+                visit(item, join(path, _unique(naming.to_snake_case(type(item).__name__), used)))
             elif isinstance(item, (list, tuple, dict)):
                 visit_container(item, join(path, _unique("container", used)), seen)
 
@@ -191,12 +181,10 @@ def write_weights(model: Any, target: Any) -> None:
 
 
 def config_json(model: Any) -> str:
-    return json.dumps(serialization_lib.serialize_keras_object(model))
+    return json.dumps(keras_format.serialize_keras_object(model))
 
 
 def metadata_json() -> str:
-    import numeras
-
     return json.dumps(
         {
             "keras_version": KERAS_FORMAT_VERSION,
@@ -337,12 +325,10 @@ def load_model(filepath: Any, custom_objects: Any = None, compile: bool = True, 
 
 def model_from_config(config: Any, source: Any, custom_objects: Any, compile: bool, safe_mode: bool) -> Any:
     """The (unloaded) model a parsed ``config.json`` describes, errors naming ``source``."""
-    from numeras.layers.layer import Layer
-
     if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
         raise SavedFileError(source, "config.json does not describe a model (no 'class_name' and 'config').")
     try:
-        model = serialization_lib.deserialize_keras_object(
+        model = keras_format.deserialize_keras_object(
             config, custom_objects=custom_objects, safe_mode=safe_mode, compile=compile
         )
     except (UnknownObjectError, UnsafeDeserializationError) as error:
@@ -351,7 +337,7 @@ def model_from_config(config: Any, source: Any, custom_objects: Any, compile: bo
         raise SavedFileError(source, str(error)) from error
     except RecursionError:
         raise SavedFileError(source, "its config is nested too deeply to rebuild.") from None
-    if not isinstance(model, Layer):
+    if not isinstance(model, _layer_classes()[0]):
         raise SavedFileError(source, f"its config describes a {type(model).__name__}, not a model.")
     return model
 
@@ -387,61 +373,31 @@ def load_state(model: Any, reader: H5Reader, source: Any, skip_mismatch: bool = 
         # Restore the optimizer's state now rather than drop it (Keras warns and skips).
         optimizer.build(model.trainable_weights)
     optimizer_class = _optimizer_class()
-    assignments: list[tuple[Any, Any]] = []
-    problems: list[str] = []
+    assignment = WeightAssignment(reader, source, skip_mismatch)
     pending_warnings: list[str] = []
     visited: set[str] = set()
     for path, obj in walk(model):
         visited.add(path)
         where = f"{path}/vars" if path else "vars"
-        label = f"{type(obj).__name__} '{getattr(obj, 'name', '?')}'"
         expected = own_variables(obj)
         group = reader.vars_group(path)
-        stored = reader.datasets(group, where) if group is not None else {}
+        datasets = reader.datasets(group, where) if group is not None else {}
+        stored = [(f"{where}/{index}", datasets.get(str(index))) for index in range(len(datasets))]
         if isinstance(obj, optimizer_class):
             # As Keras's legacy loader: a saved optimizer state that does not fit is dropped
             # with a warning (the model keeps training with a fresh optimizer), never fatal.
-            state, warning = _optimizer_state(obj, expected, stored, reader, where)
-            assignments.extend(state)
-            if warning:
-                pending_warnings.append(warning)
-            continue
-        if len(stored) != len(expected):
-            message = (
-                f"{label} (at '{where}') has {len(expected)} variables "
-                f"{[getattr(v, 'name', '?') for v in expected]}, but the file holds {len(stored)} there"
-            )
-            if not getattr(obj, "built", True):
-                message += " (the layer was never built, so it has no weights yet: build the model first)"
-            if skip_mismatch:
-                warnings.warn(f"Skipping loading weights for {message}.", stacklevel=3)
-                continue
-            problems.append(message)
-            continue
-        for index, variable in enumerate(expected):
-            key = str(index)
-            if key not in stored:
-                problems.append(f"{label}: '{where}' has no dataset '{key}' (it has {sorted(stored)})")
-                continue
-            shape = _shape_of(reader, stored[key], f"{where}/{key}")
-            if shape != tuple(variable.shape):
-                message = (
-                    f"{label}: variable '{getattr(variable, 'name', key)}' has shape {tuple(variable.shape)}, "
-                    f"but '{where}/{key}' in the file has shape {shape}"
+            problem = assignment.add_optional(expected, stored) if datasets else None
+            if problem:
+                pending_warnings.append(
+                    f"Skipping variable loading for optimizer '{obj.name}', because {problem}. The model's "
+                    "weights are loaded; its optimizer starts afresh."
                 )
-                if skip_mismatch:
-                    warnings.warn(f"Skipping loading weights: {message}.", stacklevel=3)
-                    continue
-                problems.append(message)
-                continue
-            assignments.append((variable, reader.read(stored[key], f"{where}/{key}", tuple(variable.shape))))
-    if problems:
-        listed = "\n  - ".join(problems[:20])
-        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise SavedFileError(
-            source,
-            f"its weights do not fit the model ({len(problems)} problem(s)); nothing was loaded:\n  - {listed}{more}",
-        )
+            continue
+        hint = ""
+        if not getattr(obj, "built", True):
+            hint = " (the layer was never built, so it has no weights yet: build the model first)"
+        assignment.add(f"{type(obj).__name__} '{getattr(obj, 'name', '?')}' (at '{where}')", expected, stored, hint)
+    assignment.check()
     for warning in pending_warnings:
         warnings.warn(warning, stacklevel=3)
     unused = [
@@ -454,47 +410,4 @@ def load_state(model: Any, reader: H5Reader, source: Any, skip_mismatch: bool = 
             "model; they were ignored. Does the model match the one that was saved?",
             stacklevel=3,
         )
-    for variable, value in assignments:
-        variable.assign(value)
-
-
-def _shape_of(reader: H5Reader, dataset: Any, where: str) -> tuple:
-    try:
-        return tuple(dataset.shape)
-    except Exception as error:  # noqa: BLE001
-        raise reader.fail(where, f"cannot be inspected ({error}).") from None
-
-
-def _optimizer_state(
-    optimizer: Any, expected: list[Any], stored: dict[str, Any], reader: H5Reader, where: str
-) -> tuple[list[tuple[Any, Any]], str | None]:
-    """``(variable, value)`` pairs restoring the optimizer, or none and the warning to give
-    when the saved state does not fit it."""
-    if not stored:
-        return [], None
-    problem = None
-    if len(stored) != len(expected):
-        problem = f"it has {len(expected)} variables whereas the saved optimizer has {len(stored)} variables"
-    else:
-        for index, variable in enumerate(expected):
-            dataset = stored.get(str(index))
-            if dataset is None:
-                problem = f"the saved state has no variable '{index}'"
-                break
-            shape = _shape_of(reader, dataset, f"{where}/{index}")
-            if shape != tuple(variable.shape):
-                problem = (
-                    f"its variable {index} ('{getattr(variable, 'name', '?')}') has shape {tuple(variable.shape)} "
-                    f"but the saved one has shape {shape}"
-                )
-                break
-    if problem is not None:
-        return [], (
-            f"Skipping variable loading for optimizer '{optimizer.name}', because {problem}. The model's "
-            "weights are loaded; its optimizer starts afresh."
-        )
-    pairs = [
-        (variable, reader.read(stored[str(index)], f"{where}/{index}", tuple(variable.shape)))
-        for index, variable in enumerate(expected)
-    ]
-    return pairs, None
+    assignment.apply()

@@ -15,6 +15,7 @@ from numeras import backend
 from numeras.autodiff import GradientTape, Tensor, no_grad
 from numeras.backend import xp
 from numeras.backend.blas_threads import ThreadTuner
+from numeras.saving import keras_format
 from numeras.trainers.data_adapters import data_adapter_utils as data_utils
 from numeras.trainers.data_adapters.data_adapter_utils import (
     check_batch_size,
@@ -553,13 +554,11 @@ class Trainer:
         ``compile``); the optimizer is the current one, with its current state."""
         if not self.compiled or self._compile_config is None:
             return {}
-        from numeras.saving import serialization_lib
-
         arguments = dict(self._compile_config, optimizer=self.optimizer)
         for key in ("metrics", "weighted_metrics"):
             if not arguments[key]:
                 arguments[key] = None
-        return serialization_lib.serialize_keras_object(arguments)
+        return keras_format.serialize_keras_object(arguments)
 
     def compile_from_config(self, config: dict) -> None:
         """``compile`` with the arguments a ``get_compile_config`` dict describes, then the
@@ -574,8 +573,6 @@ class Trainer:
                 stacklevel=2,
             )
             return
-        from numeras.saving import serialization_lib
-
         accepted = set(inspect.signature(Trainer.compile).parameters) - {"self"}
         arguments = {}
         for key, value in config.items():
@@ -586,7 +583,8 @@ class Trainer:
                         stacklevel=2,
                     )
                 continue
-            arguments[key] = serialization_lib.deserialize_keras_object(value) if key != "loss_weights" else value
+            # numeras.saving hands over objects it already resolved; config dicts are resolved here.
+            arguments[key] = value if key == "loss_weights" else _deserialize_configs(value)
         self.compile(**arguments)
         if self.built and self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self.trainable_weights)
@@ -601,6 +599,18 @@ class Trainer:
     def _symbolic_outputs(self) -> Any:
         """The model's symbolic outputs, when it has them (functional models)."""
         return None
+
+
+def _deserialize_configs(value: Any) -> Any:
+    """``value`` with every object config in it (alone, in a list of metrics, or in a dict by
+    output name) turned into its object."""
+    if isinstance(value, Mapping):
+        if "class_name" in value:
+            return keras_format.deserialize_keras_object(value)
+        return {name: _deserialize_configs(item) for name, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_deserialize_configs(item) for item in value)
+    return value
 
 
 class _OutputCollector:

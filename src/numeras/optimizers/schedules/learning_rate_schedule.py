@@ -17,7 +17,7 @@ from typing import Any
 from numeras import backend
 from numeras.autodiff.tensor import Tensor
 from numeras.backend import xp
-from numeras.utils import identifiers
+from numeras.saving import object_registration
 
 _MODULE = "keras.optimizers.schedules"
 
@@ -353,6 +353,7 @@ ALL_OBJECTS = {
         CosineDecayRestarts,
     )
 }
+object_registration.register_builtins("schedules", ALL_OBJECTS)
 
 
 def serialize(learning_rate_schedule: LearningRateSchedule) -> dict[str, Any]:
@@ -363,10 +364,10 @@ def serialize(learning_rate_schedule: LearningRateSchedule) -> dict[str, Any]:
             f"{type(learning_rate_schedule).__name__}: {learning_rate_schedule!r}."
         )
     module = _MODULE if type(learning_rate_schedule).__name__ in ALL_OBJECTS else type(learning_rate_schedule).__module__
-    return identifiers.serialize_object(learning_rate_schedule, module)
+    return object_registration.serialize_object(learning_rate_schedule, module)
 
 
 def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> LearningRateSchedule:
     """The schedule described by ``config`` (the output of :func:`serialize`, or a Keras 2
     ``{"class_name", "config"}`` dict). Classes of your own go in ``custom_objects``."""
-    return identifiers.deserialize_object(config, ALL_OBJECTS, "learning rate schedule", custom_objects)
+    return object_registration.deserialize_object(config, ALL_OBJECTS, "learning rate schedule", custom_objects)

@@ -1,8 +1,8 @@
-"""numeras.utils.identifiers: shared name lookup errors and config (de)serialisation."""
+"""numeras.saving.object_registration: shared name lookup errors and config (de)serialisation."""
 
 import pytest
 
-from numeras.utils.identifiers import deserialize_object, serialize_object, unknown_name_error
+from numeras.saving.object_registration import deserialize_object, serialize_object, unknown_name_error
 
 
 class _Thing:
