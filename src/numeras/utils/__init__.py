@@ -1,5 +1,6 @@
 """``numeras.utils``: Keras's small helpers: one-hot labels, normalisation, seeding, progress bars,
-padding and multi-hot encoding of sequences, cached downloads."""
+padding and multi-hot encoding of sequences, cached downloads, and ``PyDataset`` (alias
+``Sequence``) for datasets written as numbered batches."""
 
 from __future__ import annotations
 
@@ -100,6 +101,8 @@ def _normalize_tensor(x: Tensor, axis: int, order: int) -> Tensor:
 _LAZY = {
     "Progbar": ("numeras.utils.progbar", "Progbar"),
     "plot_history": ("numeras.callbacks.history_plot", "plot_history"),
+    "PyDataset": ("numeras.utils.py_dataset", "PyDataset"),
+    "Sequence": ("numeras.utils.py_dataset", "Sequence"),
 }
 
 
@@ -123,6 +126,8 @@ __all__ = [
     "set_random_seed",
     "Progbar",
     "plot_history",
+    "PyDataset",
+    "Sequence",
     "get_file",
     "pad_sequences",
     "vectorize_sequences",

@@ -52,6 +52,30 @@ class DataAdapter:
         only seen batch by batch."""
         return None
 
+    def data_to_check(self) -> tuple[Any, Any] | None:
+        """``(x, y)`` to check against the model before the first step: all the data for
+        in-memory adapters, the first batch for streamed ones; ``None`` when there is none."""
+        return self.in_memory_data()
+
+    def allow_variable_axes(self, model_input_shape: tuple | None) -> None:
+        """The model's input shape (``None`` for free axes), so a streamed adapter accepts
+        batches whose ``x`` varies along those axes."""
+
+    @property
+    def ran_dry(self) -> bool:
+        """Whether the last epoch found no batch at all (a generator used up earlier)."""
+        return False
+
+    #: Whether the data can be read only once (a Python generator): an epoch without
+    #: ``steps_per_epoch`` reads all of it, so a second epoch would find nothing.
+    one_pass = False
+    #: Whether the data is known to never end (a ``PyDataset`` whose ``num_batches`` is None):
+    #: an epoch then needs ``steps_per_epoch``.
+    endless = False
+
+    def close(self) -> None:
+        """Stop whatever the adapter started (worker threads or processes); idempotent."""
+
     def split_validation(
         self, validation_split: float, validation_batch_size: int, validation_steps: int | None
     ) -> tuple[DataAdapter, DataAdapter]:
