@@ -339,8 +339,9 @@ def check_finite(array: Any, argument: str, method: str) -> None:
     run only then, tells apart)."""
     if array.dtype.kind not in "fc" or array.size == 0:
         return
-    if xp.isfinite(xp.add.reduce(array, axis=None)):
-        return
+    with xp.errstate(over="ignore", invalid="ignore"):
+        if xp.isfinite(xp.add.reduce(array, axis=None)):
+            return
     bad = ~xp.isfinite(array)
     count = int(bad.sum())
     if count == 0:
@@ -361,7 +362,7 @@ def check_string_inputs(x: Any, method: str) -> None:
     """Refuse string arrays in ``x`` for a model whose inputs are numeric, before any step."""
     for path, leaf in leaf_paths(x, "x"):
         if leaf is not None and getattr(leaf, "dtype", None) is not None and leaf.dtype.kind in "USO":
-            example = leaf.reshape(-1)[0] if leaf.size else ""
+            example = leaf.reshape(-1)[0].item() if leaf.size else ""
             raise TypeError(
                 f"{method}: `{path}` holds {'strings' if leaf.dtype.kind != 'O' else 'Python objects'} "
                 f"(dtype {leaf.dtype}, e.g. {example!r}), but the model's inputs are numeric. Turn the text "
