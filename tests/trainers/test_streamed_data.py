@@ -438,3 +438,51 @@ def test_bad_worker_settings_are_refused():
         get_data_adapter(Batches(x, y, workers=-1))
     with pytest.raises(ValueError, match="`max_queue_size` must be an integer >= 1"):
         get_data_adapter(Batches(x, y, workers=2, max_queue_size=0))
+
+
+class _FakeTorchTensor:
+    """What fit sees of a torch tensor that requires grad: .detach().cpu().numpy(), no NumPy
+    conversion of its own (torch refuses __array__ on such a tensor)."""
+
+    def __init__(self, array):
+        self.array = array
+
+    def detach(self):
+        return self
+
+    def cpu(self):
+        return self
+
+    def numpy(self):
+        return self.array
+
+
+class _FakeDataLoader:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return -(-len(self.x) // BATCH)
+
+    def __iter__(self):
+        for x, y in _batches(self.x, self.y):
+            yield [_FakeTorchTensor(x.astype("float64")), _FakeTorchTensor(y)]
+
+
+def test_a_data_loader_of_library_tensors_is_read_through_their_numpy_method():
+    x, y = _data()
+    expected, _ = _array_run()
+    model = _model()  # a Sequential without Input is built from the first batch
+    model.fit(_FakeDataLoader(x, y), epochs=2, shuffle=False, verbose=0)
+    _assert_same_weights(expected, model)
+    batch_x, _ = next(get_data_adapter(_FakeDataLoader(x, y)).get_numpy_iterator())
+    assert batch_x.dtype == np.float32  # floating data arrives as floatx
+
+
+def test_a_model_without_an_input_is_built_from_the_first_batch_before_training():
+    x, y = _data()
+    numeras.utils.set_random_seed(7)
+    model = models.Sequential([layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(_batches(x, y), epochs=1, shuffle=False, verbose=0)
+    assert model.built and model.get_weights()[0].shape == (4, 3)
