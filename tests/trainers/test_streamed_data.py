@@ -486,3 +486,22 @@ def test_a_model_without_an_input_is_built_from_the_first_batch_before_training(
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     model.fit(_batches(x, y), epochs=1, shuffle=False, verbose=0)
     assert model.built and model.get_weights()[0].shape == (4, 3)
+
+
+def test_an_empty_py_dataset_is_refused():
+    x, y = _data()
+    with pytest.raises(ValueError, match="has no batches"):
+        _model().fit(Batches(x[:0], y[:0]), verbose=0)
+
+
+def test_a_generator_of_strings_is_refused_at_its_first_batch_before_any_step():
+    steps = []
+
+    class Counting(numeras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            steps.append(batch)
+
+    text = np.array([["a", "b", "c", "d"]] * BATCH)
+    with pytest.raises(TypeError, match="`x` holds strings.*model's inputs are numeric"):
+        _model().fit(iter([(text, np.zeros(BATCH))]), shuffle=False, verbose=0, callbacks=[Counting()])
+    assert steps == []

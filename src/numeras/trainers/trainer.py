@@ -291,8 +291,7 @@ class Trainer:
     def _prepare_inputs(self, x: Any, method: str) -> Any:
         """Check ``x`` against the model's input, building the model from it when needed."""
         self._check_input_data(x, method)
-        if not any(getattr(t, "dtype", None) == "string" for t in _declared_inputs(self)):
-            data_utils.check_string_inputs(x, method)
+        data_utils.check_string_inputs(x, method, lambda: _declares_string_input(self))
         if data_utils.is_structure(x):
             if not self.built:
                 self._ensure_built(map_structure(lambda a: None if a is None else (None, *a.shape[1:]), x))
@@ -652,13 +651,13 @@ def _configure_workers(data: Any, workers: int, use_multiprocessing: bool, max_q
         data.workers, data.use_multiprocessing, data.max_queue_size = workers, use_multiprocessing, max_queue_size
 
 
-def _declared_inputs(model: Any) -> list:
-    """The model's symbolic inputs when it declares them (functional models, Sequential with an
-    Input); an empty list otherwise."""
+def _declares_string_input(model: Any) -> bool:
+    """Whether the model declares an Input of dtype string (then strings are its data)."""
     try:
-        return list(getattr(model, "inputs", None) or [])
+        inputs = list(getattr(model, "inputs", None) or [])
     except (AttributeError, ValueError):
-        return []
+        return False
+    return any(getattr(t, "dtype", None) == "string" for t in inputs)
 
 
 def _batch_len(x: Any) -> int:

@@ -358,10 +358,13 @@ def check_finite(array: Any, argument: str, method: str) -> None:
     )
 
 
-def check_string_inputs(x: Any, method: str) -> None:
-    """Refuse string arrays in ``x`` for a model whose inputs are numeric, before any step."""
+def check_string_inputs(x: Any, method: str, model_takes_strings: Any = None) -> None:
+    """Refuse string arrays in ``x`` for a model whose inputs are numeric, before any step.
+    ``model_takes_strings()`` is asked only when ``x`` holds strings."""
     for path, leaf in leaf_paths(x, "x"):
         if leaf is not None and getattr(leaf, "dtype", None) is not None and leaf.dtype.kind in "USO":
+            if model_takes_strings is not None and model_takes_strings():
+                return
             example = leaf.reshape(-1)[0].item() if leaf.size else ""
             raise TypeError(
                 f"{method}: `{path}` holds {'strings' if leaf.dtype.kind != 'O' else 'Python objects'} "

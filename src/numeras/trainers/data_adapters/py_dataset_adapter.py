@@ -58,6 +58,8 @@ class PyDatasetAdapter(StreamDataAdapter):
 
     def _first_raw(self) -> Any:
         if self._first_batch is None:
+            if self.dataset.num_batches == 0:
+                raise ValueError(f"{self.method}: the {self.kind} has no batches (its length is 0).")
             first_index = 0
             self._first_batch = (first_index, _load(self.dataset, first_index))
         return self._first_batch[1]
