@@ -130,10 +130,9 @@ def test_class_weight_keys_that_are_not_classes_of_y_are_refused():
 
 def test_classes_of_y_missing_from_class_weight_warn_and_weigh_one_as_in_keras():
     x, y = _data()
+    numeras.utils.set_random_seed(5)
+    weighted = _model()
     with pytest.warns(UserWarning, match=r"no weight to the classes \[2\].*weight 1.0"):
-        weighted = _model()
-        numeras.utils.set_random_seed(5)
-        weighted = _model()
         weighted.fit(x, y, class_weight={0: 1.0, 1: 1.0}, shuffle=False, verbose=0)
     numeras.utils.set_random_seed(5)
     plain = _model()
