@@ -160,3 +160,11 @@ def test_a_pooling_window_larger_than_its_input_is_refused_naming_layer_window_a
         eager(np.zeros((1, 4, 2), "float32"))
     same = layers.MaxPooling2D(4, padding="same")  # 'same' padding always has an output
     assert same(np.zeros((1, 3, 3, 1), "float32")).shape == (1, 1, 1, 1)
+
+
+def test_class_weight_reads_one_hot_labels_per_time_step():
+    from numeras.trainers.data_adapters.data_adapter_utils import ClassWeights
+
+    labels = np.array([[0, 2, 1], [1, 1, 0]])
+    weights = ClassWeights({0: 1.0, 1: 2.0, 2: 4.0}).weights_for(np.eye(3, dtype="float32")[labels])
+    np.testing.assert_allclose(weights, [[1.0, 4.0, 2.0], [2.0, 2.0, 1.0]])

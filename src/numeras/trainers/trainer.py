@@ -356,7 +356,8 @@ class Trainer:
         data = iterator.data_adapter.data_to_check()
         if data is not None:
             self._prepare_inputs(data[0], method)
-            self._validate_targets(data[0], data[1])
+            if method != "predict":  # predict ignores any targets its batches carry
+                self._validate_targets(data[0], data[1])
             iterator.data_adapter.allow_variable_axes(self._expected_input_shape())
 
     def _make_callbacks(self, callbacks: Any, verbose: Any, epochs: int, steps: Any, add_history: bool = False) -> Any:

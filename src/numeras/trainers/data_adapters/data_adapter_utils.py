@@ -203,7 +203,7 @@ class ClassWeights:
                 "outputs, pass `sample_weight` as a dict (or list) with one weight array per output."
             )
         if y.ndim > 1 and y.shape[-1] > 1:
-            return y.argmax(axis=-1).reshape(len(y))
+            return y.argmax(axis=-1)
         if y.dtype.kind in "iub":
             return y.reshape(len(y)).astype(xp.int64, copy=False)
         return xp.rint(y.reshape(len(y))).astype(xp.int64)
@@ -211,17 +211,17 @@ class ClassWeights:
     def weights_for(self, y: Any) -> Any:
         classes = self.classes_of(y)
         # Labels past the table (absent from class_weight) weigh 1.0, as in Keras.
-        inside = classes < len(self.table)
+        inside = (classes >= 0) & (classes < len(self.table))
         if inside.all():
             return self.table[classes]
-        weights = xp.ones(len(classes), dtype=self.table.dtype)
+        weights = xp.ones(classes.shape, dtype=self.table.dtype)
         weights[inside] = self.table[classes[inside]]
         return weights
 
     def check_against(self, y: Any) -> None:
         """Refuse keys that are not classes of ``y``; warn about classes of ``y`` without a weight
         (they weigh 1.0 in Keras 3, which is rarely what was meant)."""
-        classes = self.classes_of(y)
+        classes = self.classes_of(y).reshape(-1)
         if classes.size and int(classes.min()) < 0:
             raise ValueError(
                 f"`class_weight` needs class indices >= 0 in `y`, but `y` holds the label {int(classes.min())}."
