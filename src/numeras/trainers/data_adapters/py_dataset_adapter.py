@@ -113,7 +113,8 @@ def _load(dataset: PyDataset, index: int) -> Any:
     try:
         return dataset[index]
     except Exception as error:
-        error.add_note(f"(raised by {type(dataset).__name__}.__getitem__({index}))")
+        if hasattr(error, "add_note"):  # Python >= 3.11
+            error.add_note(f"(raised by {type(dataset).__name__}.__getitem__({index}))")
         raise
 
 
