@@ -3,8 +3,9 @@ data (Keras 3's ``trainers/data_adapters/data_adapter.py``).
 
 An adapter turns what the user passed to ``fit``/``evaluate``/``predict`` into batches, each
 packed as a step receives it (``x``, ``(x, y)`` or ``(x, y, sample_weight)``), and says what it
-knows about their number and size. Adding a kind of data (generators, ``PyDataset``, other
-iterables) means a new subclass in its own module and one branch in ``get_data_adapter``.
+knows about their number and size. Each kind of data (arrays, generators, ``PyDataset``, other
+iterables) is a subclass in its own module with one branch in ``get_data_adapter``; the streamed
+kinds share ``StreamDataAdapter``.
 """
 
 from __future__ import annotations
