@@ -126,7 +126,7 @@ def test_the_adapter_is_told_when_epochs_begin_and_end():
 def test_fit_evaluate_and_predict_read_their_data_through_the_iterator(monkeypatch):
     """One path: every loop builds an EpochIterator (counted here), with fit's validation data
     built once and reused every epoch."""
-    from numeras.trainers import trainer
+    from numeras.trainers import epoch_iterator, trainer
 
     made = []
     original = trainer.EpochIterator
@@ -137,11 +137,12 @@ def test_fit_evaluate_and_predict_read_their_data_through_the_iterator(monkeypat
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(trainer, "EpochIterator", Counting)
+    monkeypatch.setattr(epoch_iterator, "EpochIterator", Counting)  # fit's validation iterator
     x, y = _xy(20)
     model = numeras.models.Sequential([numeras.layers.Dense(1, input_shape=(2,))])
     model.compile(optimizer="sgd", loss="mse")
     model.fit(x, y, batch_size=5, epochs=3, validation_data=(x[:4], y[:4]), verbose=0)
-    assert made == ["fit", "evaluate"]
+    assert made == ["fit", "fit (validation_data)"]
     model.evaluate(x, y, verbose=0)
     model.predict(x, verbose=0)
-    assert made == ["fit", "evaluate", "evaluate", "predict"]
+    assert made == ["fit", "fit (validation_data)", "evaluate", "predict"]

@@ -50,9 +50,30 @@ class BasePooling(Layer):
         pool = ops.max_pool if self.mode == "max" else ops.average_pool
         return pool(inputs, self.pool_size, strides=self.strides, padding=self.padding, data_format=self.data_format)
 
+    def build(self, input_shape: Any = None) -> None:
+        if input_shape is not None:
+            self._check_window_fits(tuple(input_shape))
+
+    def _spatial_axes(self) -> range:
+        return range(1, self.rank + 1) if self.data_format == "channels_last" else range(2, self.rank + 2)
+
+    def _check_window_fits(self, shape: tuple) -> None:
+        """With 'valid' padding a window larger than its input leaves no output (Keras raises)."""
+        if self.padding != "valid" or len(shape) != self.rank + 2:
+            return
+        sizes = [shape[axis] for axis in self._spatial_axes()]
+        if any(size is not None and size < k for size, k in zip(sizes, self.pool_size)):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': the pooling window pool_size={self.pool_size} is "
+                f"larger than its input, whose spatial size is {tuple(sizes)} (input shape {shape}), so "
+                "the output would be empty. Use a smaller pool_size, padding='same', or fewer "
+                "downsampling layers before this one."
+            )
+
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         shape = tuple(input_shape)
-        spatial_axes = range(1, self.rank + 1) if self.data_format == "channels_last" else range(2, self.rank + 2)
+        self._check_window_fits(shape)
+        spatial_axes = self._spatial_axes()
         out = list(shape)
         for axis, k, s in zip(spatial_axes, self.pool_size, self.strides):
             out[axis] = conv_output_length(shape[axis], k, s, 1, self.padding)

@@ -140,6 +140,7 @@ class Optimizer:
                 "keras.optimizers.schedules.LearningRateSchedule or a callable without arguments "
                 f"returning the rate; received {learning_rate!r} of type {type(learning_rate).__name__}."
             )
+        _check_rate_not_negative(learning_rate, type(self).__name__)
         return self.add_variable((), initializer=float(learning_rate), dtype=backend.floatx(), name="learning_rate")
 
     # -- variables --------------------------------------------------------------------
@@ -269,6 +270,7 @@ class Optimizer:
                 f"{type(self).__name__}.learning_rate must be set to a float, a LearningRateSchedule "
                 f"or a callable, received {learning_rate!r}."
             )
+        _check_rate_not_negative(learning_rate, type(self).__name__)
         previous.assign(float(learning_rate))
 
     @property
@@ -670,3 +672,12 @@ def _shared_scratch(var_list: Sequence[Any], count: int) -> list[tuple]:
         largest[dtype] = max(largest.get(dtype, 0), v.data.size)
     flat = {dtype: [xp.empty(size, dtype=dtype) for _ in range(count)] for dtype, size in largest.items()}
     return [tuple(buffer[: v.data.size].reshape(v.data.shape) for buffer in flat[v.data.dtype]) for v in var_list]
+
+
+def _check_rate_not_negative(learning_rate: Any, owner: str) -> None:
+    """A negative (or NaN) rate would climb the loss instead of descending it."""
+    if not float(learning_rate) >= 0:
+        raise ValueError(
+            f"{owner}: `learning_rate` must be >= 0, received {learning_rate!r}: a negative rate makes "
+            "every step increase the loss. Pass a positive rate such as 1e-3."
+        )

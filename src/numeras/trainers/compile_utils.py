@@ -434,3 +434,45 @@ class CompileMetrics(Metric):
 
     def get_config(self) -> dict:
         raise NotImplementedError("CompileMetrics is rebuilt by compile(); it has no config.")
+
+
+# -- compile's argument checks --------------------------------------------------------------
+def standardize_metrics_argument(metrics: Any, argument: str) -> Any:
+    """``metrics`` as a list or dict (a single name, function or Metric becomes a list)."""
+    if metrics is None or isinstance(metrics, (list, tuple, Mapping)):
+        return metrics
+    if isinstance(metrics, str) or callable(metrics):
+        return [metrics]
+    raise TypeError(
+        f"compile: `{argument}` must be a list such as ['accuracy'] (or a dict keyed by output "
+        f"name), received {type(metrics).__name__}."
+    )
+
+
+def check_loss_weights(loss_weights: Any) -> None:
+    """``loss_weights`` must hold numbers (one, a list, or a dict by output name). Names of
+    metrics there come from Keras 2's positional order, ``compile(optimizer, loss, metrics)``."""
+    if loss_weights is None:
+        return
+    values = list(loss_weights.values()) if isinstance(loss_weights, Mapping) else flatten(loss_weights)
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) and not _is_number(value):
+            hint = ""
+            if isinstance(value, str) or callable(value):
+                hint = (
+                    " It looks like metrics: the third positional argument of compile() is "
+                    "`loss_weights` (Keras 3), so pass metrics by keyword, e.g. "
+                    "compile(optimizer, loss, metrics=['accuracy'])."
+                )
+            raise TypeError(
+                f"compile: `loss_weights` must be a number, a list of numbers or a dict of numbers "
+                f"by output name, received {loss_weights!r}.{hint}"
+            )
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, str)

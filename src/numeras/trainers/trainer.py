@@ -18,13 +18,13 @@ from numeras.backend.blas_threads import ThreadTuner
 from numeras.saving import keras_format
 from numeras.trainers.data_adapters import data_adapter_utils as data_utils
 from numeras.trainers.data_adapters.data_adapter_utils import (
-    check_batch_size,
     check_positive_int,
     pack_x_y_sample_weight,
     unpack_x_y_sample_weight,
 )
-from numeras.trainers.epoch_iterator import EpochIterator
-from numeras.utils.tree import flatten, is_nested, map_structure, pack_sequence_as
+from numeras.trainers.epoch_iterator import EpochIterator, OutputCollector
+from numeras.utils.py_dataset import PyDataset
+from numeras.utils.tree import flatten, is_nested, map_structure
 
 
 class Trainer:
@@ -60,15 +60,20 @@ class Trainer:
         to report (names keep the spelling you give: ``'acc'`` is logged as ``acc``)."""
         from numeras import losses, optimizers
         from numeras import metrics as metrics_module
-        from numeras.trainers.compile_utils import CompileLoss, CompileMetrics
+        from numeras.trainers.compile_utils import (
+            CompileLoss,
+            CompileMetrics,
+            check_loss_weights,
+            standardize_metrics_argument,
+        )
 
         self.optimizer = optimizers.get(optimizer)
         for spec in flatten(loss):
             if isinstance(spec, str) and spec.lower() not in losses.SHAPE_DEPENDENT_NAMES:
                 losses.get(spec)  # an unknown name fails now, not at the first step
-        _check_loss_weights(loss_weights)
-        metrics = _standardize_metrics_argument(metrics, "metrics")
-        weighted_metrics = _standardize_metrics_argument(weighted_metrics, "weighted_metrics")
+        check_loss_weights(loss_weights)
+        metrics = standardize_metrics_argument(metrics, "metrics")
+        weighted_metrics = standardize_metrics_argument(weighted_metrics, "weighted_metrics")
         for spec in flatten(metrics) + flatten(weighted_metrics):
             if isinstance(spec, str) and spec.lower() not in _RESOLVED_LATER:
                 # Unknown names fail here, at compile time, not after the first epoch.
@@ -265,7 +270,7 @@ class Trainer:
         x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
-    # -- checks done before any step ----------------------------------------------------
+    # -- checks done before any step (models override the three hooks below) -------------
     def _require_compiled(self, method: str) -> None:
         if not self.compiled:
             raise RuntimeError(
@@ -287,6 +292,7 @@ class Trainer:
     def _prepare_inputs(self, x: Any, method: str) -> Any:
         """Check ``x`` against the model's input, building the model from it when needed."""
         self._check_input_data(x, method)
+        data_utils.check_string_inputs(x, method, lambda: _declares_string_input(self))
         if data_utils.is_structure(x):
             if not self.built:
                 self._ensure_built(map_structure(lambda a: None if a is None else (None, *a.shape[1:]), x))
@@ -345,12 +351,15 @@ class Trainer:
             losses.validate_targets(losses.resolve(self.loss, y, output_shape), y, output_shape)
 
     def _check_data_for_model(self, iterator: EpochIterator, method: str) -> None:
-        """Check in-memory data against the model (building it from the data if needed) before
-        any step, so a wrong shape or label encoding fails with the fix."""
-        data = iterator.data_adapter.in_memory_data()
+        """Check the data (all of it in memory, else its first batch) against the model, building
+        the model from it if needed, before any step, so a wrong shape, dtype or label encoding
+        fails with the fix."""
+        data = iterator.data_adapter.data_to_check()
         if data is not None:
             self._prepare_inputs(data[0], method)
-            self._validate_targets(data[0], data[1])
+            if method != "predict":  # predict ignores any targets its batches carry
+                self._validate_targets(data[0], data[1])
+            iterator.data_adapter.allow_variable_axes(self._expected_input_shape())
 
     def _make_callbacks(self, callbacks: Any, verbose: Any, epochs: int, steps: Any, add_history: bool = False) -> Any:
         from numeras.callbacks import CallbackList
@@ -382,7 +391,9 @@ class Trainer:
         validation_freq: int = 1,
     ) -> Any:
         """Train for ``epochs`` passes over ``x``/``y`` in mini-batches of ``batch_size`` (32 by
-        default), one optimizer step per batch. Returns the ``History``."""
+        default), one optimizer step per batch. ``x`` may also be a generator, a ``PyDataset``
+        or an iterable of batches ``(x, y[, sample_weight])`` (``y`` is then part of it); an epoch
+        is then ``steps_per_epoch`` batches, or one pass. Returns the ``History``."""
         from numeras.callbacks import CallbackList
 
         self._require_compiled("fit")
@@ -391,20 +402,14 @@ class Trainer:
             x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
             shuffle=shuffle, class_weight=class_weight, method="fit",
         )
-        val_iterator = None
-        if validation_data is not None or validation_split:
-            val_batch_size = epoch_iterator.data_adapter.batch_size
-            if validation_batch_size:
-                val_batch_size = check_batch_size(validation_batch_size, "fit", "validation_batch_size")
-            if validation_data is None:
-                val_iterator = epoch_iterator.split_validation(validation_split, val_batch_size, validation_steps)
-            else:
-                val_iterator = EpochIterator(
-                    *_unpack_validation(validation_data), batch_size=val_batch_size,
-                    steps_per_epoch=validation_steps, method="evaluate",
-                )
+        val_iterator = epoch_iterator.validation_iterator(
+            validation_data, validation_split, validation_batch_size, validation_steps
+        )
+        epoch_iterator.require_steps(epochs - initial_epoch, "steps_per_epoch")
         self._check_data_for_model(epoch_iterator, "fit")
         if val_iterator is not None:
+            validation_runs = sum((epoch + 1) % validation_freq == 0 for epoch in range(initial_epoch, epochs))
+            val_iterator.require_steps(validation_runs, "validation_steps")
             self._check_data_for_model(val_iterator, "fit (validation_data)")
 
         callback_list = callbacks
@@ -431,6 +436,8 @@ class Trainer:
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
+                if epoch_iterator.ran_dry:
+                    break  # a generator ran out in an earlier epoch: nothing was trained here
                 epoch_logs = self._get_metrics_result_or_logs(logs)
                 if val_iterator is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self.evaluate(
@@ -465,12 +472,13 @@ class Trainer:
             epoch_iterator = EpochIterator(
                 x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps, method="evaluate"
             )
+            epoch_iterator.require_steps(1, "steps")
             self._check_data_for_model(epoch_iterator, "evaluate")
         callback_list = _callbacks or self._make_callbacks(callbacks, verbose, 1, epoch_iterator.num_batches)
         self.reset_metrics()
         callback_list.on_test_begin()
         logs: dict = {}
-        with no_grad():
+        with no_grad(), epoch_iterator:
             for step, batch in epoch_iterator.enumerate_epoch():
                 callback_list.on_test_batch_begin(step)
                 logs = self.test_step(batch)
@@ -492,17 +500,51 @@ class Trainer:
         """The model's outputs for ``x``, computed in batches in inference mode: an ndarray, or
         for a model with several outputs a list (or dict) of ndarrays."""
         epoch_iterator = EpochIterator(x, batch_size=batch_size, steps_per_epoch=steps, method="predict")
+        epoch_iterator.require_steps(1, "steps")
         self._check_data_for_model(epoch_iterator, "predict")
         callback_list = self._make_callbacks(callbacks, verbose, 1, epoch_iterator.num_batches)
-        outputs = _OutputCollector(epoch_iterator.data_adapter)
+        outputs = OutputCollector(epoch_iterator.data_adapter)
         callback_list.on_predict_begin()
-        with no_grad():
+        with no_grad(), epoch_iterator:
             for step, batch in epoch_iterator.enumerate_epoch():
                 callback_list.on_predict_batch_begin(step)
                 shown = outputs.add(self.predict_step(batch))
                 callback_list.on_predict_batch_end(step, {"outputs": shown})
         callback_list.on_predict_end()
         return outputs.result()
+
+    # -- the first edition's generator methods (Keras 3 removed them) ----------------------
+    def fit_generator(self, generator: Any, steps_per_epoch: int | None = None, epochs: int = 1,
+                      verbose: Any = 1, callbacks: Any = None, validation_data: Any = None,
+                      validation_steps: int | None = None, validation_freq: int = 1,
+                      class_weight: dict | None = None, max_queue_size: int = 10, workers: int = 1,
+                      use_multiprocessing: bool = False, shuffle: bool = True, initial_epoch: int = 0) -> Any:
+        """Keras 2's ``fit_generator``: ``fit(generator, ...)``, with a DeprecationWarning.
+        ``workers``/``use_multiprocessing``/``max_queue_size`` set a ``PyDataset``'s loading."""
+        _warn_deprecated("fit_generator", "fit")
+        _configure_workers(generator, workers, use_multiprocessing, max_queue_size)
+        return self.fit(
+            generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
+            validation_data=validation_data, validation_steps=validation_steps, validation_freq=validation_freq,
+            class_weight=class_weight, shuffle=shuffle and isinstance(generator, PyDataset),
+            initial_epoch=initial_epoch,
+        )
+
+    def evaluate_generator(self, generator: Any, steps: int | None = None, callbacks: Any = None,
+                           max_queue_size: int = 10, workers: int = 1, use_multiprocessing: bool = False,
+                           verbose: Any = 0) -> Any:
+        """Keras 2's ``evaluate_generator``: ``evaluate(generator, ...)``, with a DeprecationWarning."""
+        _warn_deprecated("evaluate_generator", "evaluate")
+        _configure_workers(generator, workers, use_multiprocessing, max_queue_size)
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    def predict_generator(self, generator: Any, steps: int | None = None, callbacks: Any = None,
+                          max_queue_size: int = 10, workers: int = 1, use_multiprocessing: bool = False,
+                          verbose: Any = 0) -> Any:
+        """Keras 2's ``predict_generator``: ``predict(generator, ...)``, with a DeprecationWarning."""
+        _warn_deprecated("predict_generator", "predict")
+        _configure_workers(generator, workers, use_multiprocessing, max_queue_size)
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     # -- one batch ----------------------------------------------------------------------
     def _prepare_batch(self, method: str, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None) -> Any:
@@ -589,18 +631,6 @@ class Trainer:
         if self.built and self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self.trainable_weights)
 
-    # -- hooks a model overrides (functional and sequential models know their inputs) -----
-    def _expected_input_shape(self) -> tuple | None:
-        return None
-
-    def _check_input_data(self, x: Any, method: str) -> None:
-        """Check input data against the model's inputs (functional models know them)."""
-
-    def _symbolic_outputs(self) -> Any:
-        """The model's symbolic outputs, when it has them (functional models)."""
-        return None
-
-
 def _deserialize_configs(value: Any) -> Any:
     """``value`` with every object config in it (alone, in a list of metrics, or in a dict by
     output name) turned into its object."""
@@ -613,66 +643,32 @@ def _deserialize_configs(value: Any) -> Any:
     return value
 
 
-class _OutputCollector:
-    """``predict``'s outputs, batch after batch, written into arrays allocated at the first
-    batch when the number of samples is known (concatenated at the end otherwise)."""
-
-    def __init__(self, data_adapter: Any) -> None:
-        rows = data_adapter.num_samples
-        batches = data_adapter.num_batches
-        if rows is not None and batches is not None:
-            rows = min(rows, batches * data_adapter.batch_size)
-        self.rows = rows
-        self.structure: Any = None
-        self.buffers: list = []
-        self.position = 0
-
-    def add(self, batch_out: Any) -> Any:
-        """Store one batch's outputs; returns them as arrays, for the callbacks."""
-        if isinstance(batch_out, Tensor):
-            arrays = [batch_out.data]
-        else:
-            arrays = [leaf.data if isinstance(leaf, Tensor) else xp.asarray(leaf) for leaf in flatten(batch_out)]
-        if self.structure is None:
-            self.structure = batch_out
-            if self.rows is not None:
-                self.buffers = [xp.empty((self.rows, *a.shape[1:]), dtype=a.dtype) for a in arrays]
-            else:
-                self.buffers = [[] for _ in arrays]
-        count = len(arrays[0])
-        for buffer, array in zip(self.buffers, arrays):
-            if isinstance(buffer, list):
-                buffer.append(array.copy())
-            else:
-                buffer[self.position : self.position + count] = array
-        self.position += count
-        return arrays[0] if not is_nested(self.structure) else pack_sequence_as(self.structure, arrays)
-
-    def result(self) -> Any:
-        if self.structure is None:
-            return xp.empty((0,))
-        results = [
-            xp.concatenate(buffer) if isinstance(buffer, list) else buffer[: self.position]
-            for buffer in self.buffers
-        ]
-        return results[0] if not is_nested(self.structure) else pack_sequence_as(self.structure, results)
-
 
 _RESOLVED_LATER = {"accuracy", "acc", "crossentropy", "ce"}
 
 
-def _unpack_validation(validation_data: Any) -> tuple:
-    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-        raise ValueError(
-            "fit: `validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
-            f"val_sample_weight), received {type(validation_data).__name__}."
-        )
-    vx = data_utils.to_data(validation_data[0], "validation_data[0]")
-    vy = data_utils.to_data(validation_data[1], "validation_data[1]")
-    vw = data_utils.to_data(validation_data[2], "validation_data[2]") if len(validation_data) == 3 else None
-    data_utils.check_same_length(vx, vy, vw)
-    return vx, vy, vw
+def _warn_deprecated(old: str, new: str) -> None:
+    warnings.warn(
+        f"`model.{old}` is deprecated (Keras 3 removed it): use `model.{new}`, which accepts "
+        "generators, PyDataset and other iterables of batches directly.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
+
+def _configure_workers(data: Any, workers: int, use_multiprocessing: bool, max_queue_size: int) -> None:
+    """Keras 2 set a Sequence's loading through these arguments; for a generator they are moot."""
+    if isinstance(data, PyDataset) and (workers, use_multiprocessing, max_queue_size) != (1, False, 10):
+        data.workers, data.use_multiprocessing, data.max_queue_size = workers, use_multiprocessing, max_queue_size
+
+
+def _declares_string_input(model: Any) -> bool:
+    """Whether the model declares an Input of dtype string (then strings are its data)."""
+    try:
+        inputs = list(getattr(model, "inputs", None) or [])
+    except (AttributeError, ValueError):
+        return False
+    return any(getattr(t, "dtype", None) == "string" for t in inputs)
 
 
 def _batch_len(x: Any) -> int:
@@ -680,47 +676,6 @@ def _batch_len(x: Any) -> int:
         x = next(leaf for leaf in flatten(x) if leaf is not None)
     return len(x)
 
-
-
-def _standardize_metrics_argument(metrics: Any, argument: str) -> Any:
-    """``metrics`` as a list or dict (a single name, function or Metric becomes a list)."""
-    if metrics is None or isinstance(metrics, (list, tuple, Mapping)):
-        return metrics
-    if isinstance(metrics, str) or callable(metrics):
-        return [metrics]
-    raise TypeError(
-        f"compile: `{argument}` must be a list such as ['accuracy'] (or a dict keyed by output "
-        f"name), received {type(metrics).__name__}."
-    )
-
-
-def _check_loss_weights(loss_weights: Any) -> None:
-    """``loss_weights`` must hold numbers (one, a list, or a dict by output name). Names of
-    metrics there come from Keras 2's positional order, ``compile(optimizer, loss, metrics)``."""
-    if loss_weights is None:
-        return
-    values = list(loss_weights.values()) if isinstance(loss_weights, Mapping) else flatten(loss_weights)
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) and not _is_number(value):
-            hint = ""
-            if isinstance(value, str) or callable(value):
-                hint = (
-                    " It looks like metrics: the third positional argument of compile() is "
-                    "`loss_weights` (Keras 3), so pass metrics by keyword, e.g. "
-                    "compile(optimizer, loss, metrics=['accuracy'])."
-                )
-            raise TypeError(
-                f"compile: `loss_weights` must be a number, a list of numbers or a dict of numbers "
-                f"by output name, received {loss_weights!r}.{hint}"
-            )
-
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return not isinstance(value, str)
 
 
 _TAKES_TRAINING: dict[type, bool] = {}

@@ -1,7 +1,8 @@
 """``numeras.utils``: Keras's small helpers: one-hot labels, normalisation, seeding, progress bars,
-padding and multi-hot encoding of sequences, cached downloads, and datasets read from disk
+padding and multi-hot encoding of sequences, cached downloads, datasets read from disk
 (``Dataset``, ``image_dataset_from_directory``, ``text_dataset_from_directory``,
-``timeseries_dataset_from_array``) with the image helpers (``load_img`` ...)."""
+``timeseries_dataset_from_array``) with the image helpers (``load_img`` ...), and ``PyDataset``
+(alias ``Sequence``) for datasets written as numbered batches."""
 
 from __future__ import annotations
 
@@ -112,6 +113,8 @@ _LAZY = {
     "array_to_img": ("numeras.utils.image_utils", "array_to_img"),
     "save_img": ("numeras.utils.image_utils", "save_img"),
     "smart_resize": ("numeras.utils.image_utils", "smart_resize"),
+    "PyDataset": ("numeras.utils.py_dataset", "PyDataset"),
+    "Sequence": ("numeras.utils.py_dataset", "Sequence"),
 }
 
 
@@ -139,6 +142,8 @@ __all__ = [
     "set_random_seed",
     "Progbar",
     "plot_history",
+    "PyDataset",
+    "Sequence",
     "get_file",
     "pad_sequences",
     "vectorize_sequences",

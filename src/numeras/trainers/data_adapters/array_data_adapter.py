@@ -12,12 +12,15 @@ from numeras import backend
 from numeras.backend import xp
 from numeras.trainers.data_adapters.data_adapter import DataAdapter
 from numeras.trainers.data_adapters.data_adapter_utils import (
+    ClassWeights,
+    check_array_values,
     input_dtype,
     is_structure,
     num_samples,
     pack_x_y_sample_weight,
     split_validation,
     standardize_data,
+    to_data,
 )
 from numeras.utils.tree import flatten, pack_sequence_as
 
@@ -38,7 +41,16 @@ class ArrayDataAdapter(DataAdapter):
         steps: int | None = None,
         shuffle: bool = False,
         class_weight: dict | None = None,
+        method: str | None = "fit",
     ) -> None:
+        """``method`` names the call in error messages and asks for the checks done once, before
+        the first step (no samples, strings in ``y``, NaN/inf, class_weight keys); ``None``
+        skips them, for data already checked (the parts of a validation split)."""
+        if method is not None:
+            x, y = to_data(x, "x"), to_data(y, "y")
+            x, y = check_array_values(x, y, method)
+            if class_weight is not None and y is not None:
+                ClassWeights(class_weight).check_against(y)
         self.x, self.y, self.sample_weight = standardize_data(x, y, sample_weight, class_weight)
         self._num_samples = num_samples(self.x)
         self._batch_size = batch_size
@@ -77,8 +89,10 @@ class ArrayDataAdapter(DataAdapter):
         class weights already folded into the sample weights stay with both parts."""
         train, valid = split_validation([self.x, self.y, self.sample_weight], validation_split)
         return (
-            ArrayDataAdapter(*train, batch_size=self._batch_size, steps=self._steps, shuffle=self._shuffle),
-            ArrayDataAdapter(*valid, batch_size=validation_batch_size, steps=validation_steps),
+            ArrayDataAdapter(
+                *train, batch_size=self._batch_size, steps=self._steps, shuffle=self._shuffle, method=None
+            ),
+            ArrayDataAdapter(*valid, batch_size=validation_batch_size, steps=validation_steps, method=None),
         )
 
     def get_numpy_iterator(self) -> Iterator[Any]:

@@ -3,8 +3,9 @@ data (Keras 3's ``trainers/data_adapters/data_adapter.py``).
 
 An adapter turns what the user passed to ``fit``/``evaluate``/``predict`` into batches, each
 packed as a step receives it (``x``, ``(x, y)`` or ``(x, y, sample_weight)``), and says what it
-knows about their number and size. Adding a kind of data (generators, ``PyDataset``, other
-iterables) means a new subclass in its own module and one branch in ``get_data_adapter``.
+knows about their number and size. Each kind of data (arrays, generators, ``PyDataset``, other
+iterables) is a subclass in its own module with one branch in ``get_data_adapter``; the streamed
+kinds share ``StreamDataAdapter``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,30 @@ class DataAdapter:
         the model (input shapes, target/loss agreement) before the first step; ``None`` for data
         only seen batch by batch."""
         return None
+
+    def data_to_check(self) -> tuple[Any, Any] | None:
+        """``(x, y)`` to check against the model before the first step: all the data for
+        in-memory adapters, the first batch for streamed ones; ``None`` when there is none."""
+        return self.in_memory_data()
+
+    def allow_variable_axes(self, model_input_shape: tuple | None) -> None:
+        """The model's input shape (``None`` for free axes), so a streamed adapter accepts
+        batches whose ``x`` varies along those axes."""
+
+    @property
+    def ran_dry(self) -> bool:
+        """Whether the last epoch found no batch at all (a generator used up earlier)."""
+        return False
+
+    #: Whether the data can be read only once (a Python generator): an epoch without
+    #: ``steps_per_epoch`` reads all of it, so a second epoch would find nothing.
+    one_pass = False
+    #: Whether the data is known to never end (a ``PyDataset`` whose ``num_batches`` is None):
+    #: an epoch then needs ``steps_per_epoch``.
+    endless = False
+
+    def close(self) -> None:
+        """Stop whatever the adapter started (worker threads or processes); idempotent."""
 
     def split_validation(
         self, validation_split: float, validation_batch_size: int, validation_steps: int | None
