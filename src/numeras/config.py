@@ -1,173 +1,27 @@
 """``numeras.config``: Keras 3's global settings under the names ``keras.config`` gives them.
 
-The default float type, epsilon and image data format live in :mod:`numeras.backend` (their one
-home; this module re-exports them). The settings that only this module owns are the global dtype
-policy (the dtype a layer built with ``dtype=None`` computes in), the unsafe-deserialization
-switch that ``numeras.saving`` consults and where progress output goes (stdout or logging);
-``numeras.backend.clear_session`` resets these three, as Keras's ``clear_session`` does.
+Each setting lives in :mod:`numeras.backend.config`, its one home; this module is its public face.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
-from typing import Any
-
-from numeras.backend import (
-    _VALID_FLOATX,
+from numeras.backend.config import (
+    DTypePolicy,
+    backend,
+    disable_interactive_logging,
+    dtype_policy,
+    enable_interactive_logging,
+    enable_unsafe_deserialization,
     epsilon,
     floatx,
     image_data_format,
+    in_safe_mode,
+    is_interactive_logging_enabled,
+    set_dtype_policy,
     set_epsilon,
     set_floatx,
     set_image_data_format,
 )
-
-_dtype_policy: DTypePolicy | None = None
-_safe_mode_override: bool | None = None
-_interactive_logging = True
-
-
-def backend() -> str:
-    """The name of the backend computing numeras's ops: always ``'numpy'``."""
-    return "numpy"
-
-
-class DTypePolicy:
-    """A layer's dtype policy: the dtype its variables are stored in and the one it computes in.
-
-    numeras stores and computes in the same float type, so only the plain policies exist
-    (``'float32'``, ``'float64'``, ``'float16'``); Keras's mixed-precision and quantized policies
-    are refused with an error saying what to use instead.
-    """
-
-    def __init__(self, name: str | None = None) -> None:
-        if name is None:
-            name = floatx()
-        if not isinstance(name, str):
-            raise TypeError(f"DTypePolicy: `name` must be a string such as 'float32', received {name!r}.")
-        if name not in _VALID_FLOATX:
-            raise ValueError(_unsupported_policy_message(name))
-        self._name = name
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def compute_dtype(self) -> str:
-        return self._name
-
-    @property
-    def variable_dtype(self) -> str:
-        return self._name
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self._name}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> DTypePolicy:
-        return cls(**config)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, DTypePolicy) and other.name == self.name
-
-    def __hash__(self) -> int:
-        return hash(("DTypePolicy", self._name))
-
-    def __repr__(self) -> str:
-        return f'<DTypePolicy "{self._name}">'
-
-
-def _unsupported_policy_message(name: str) -> str:
-    supported = ", ".join(repr(n) for n in _VALID_FLOATX)
-    if name.startswith("mixed_"):
-        reason = (
-            f"numeras has no mixed precision (it computes and stores weights in one float type), so "
-            f"{name!r} is not available; use 'float32' (numeras's default) instead."
-        )
-    elif name.startswith(("int8", "int4", "float8", "gptq")):
-        reason = f"numeras has no quantized layers, so {name!r} is not available."
-    else:
-        reason = f"{name!r} is not a float type numeras computes in."
-    return f"Unsupported dtype policy {name!r}: {reason} Supported policies: {supported}."
-
-
-def set_dtype_policy(policy: str | DTypePolicy) -> None:
-    """Set the dtype that layers created with ``dtype=None`` compute in (``'float32'``,
-    ``'float64'`` or ``'float16'``; Keras's ``'mixed_float16'`` and quantized policies are refused).
-    Unlike :func:`set_floatx` it leaves the type of tensors built from Python numbers alone."""
-    global _dtype_policy
-    if isinstance(policy, str):
-        policy = DTypePolicy(policy)
-    elif not isinstance(policy, DTypePolicy):
-        raise ValueError(
-            "set_dtype_policy: `policy` must be the string name of a policy (such as 'float64') or a "
-            f"DTypePolicy instance, received policy={policy!r} (of type {type(policy)})."
-        )
-    _dtype_policy = policy
-
-
-def dtype_policy() -> DTypePolicy:
-    """The global dtype policy: the one set by :func:`set_dtype_policy`, else ``floatx()``'s."""
-    if _dtype_policy is None:
-        return DTypePolicy(floatx())
-    return _dtype_policy
-
-
-def default_layer_dtype() -> str:
-    """The dtype a layer given ``dtype=None`` uses (the global policy's, else floatx)."""
-    return _dtype_policy.name if _dtype_policy is not None else floatx()
-
-
-def enable_unsafe_deserialization() -> None:
-    """Let every later ``load_model``/``deserialize`` load ``Lambda`` layers, as if each were called
-    with ``safe_mode=False`` (the Lambda's function is still only looked up by name in
-    ``custom_objects``: numeras never decodes stored bytecode)."""
-    global _safe_mode_override
-    _safe_mode_override = False
-
-
-def in_safe_mode() -> bool | None:
-    """``False`` after :func:`enable_unsafe_deserialization`; ``None`` when each load's own
-    ``safe_mode`` argument decides."""
-    return _safe_mode_override
-
-
-def enable_interactive_logging() -> None:
-    """Progress bars and epoch lines go to ``sys.stdout`` (the default)."""
-    global _interactive_logging
-    _interactive_logging = True
-
-
-def disable_interactive_logging() -> None:
-    """Progress bars and epoch lines go to the ``logging`` logger ``"numeras"`` at INFO level
-    instead of ``sys.stdout`` (for jobs on servers; Keras sends them to absl logging)."""
-    global _interactive_logging
-    _interactive_logging = False
-
-
-def is_interactive_logging_enabled() -> bool:
-    """Whether progress output goes to ``sys.stdout`` (True) or to the ``"numeras"`` logger."""
-    return _interactive_logging
-
-
-def print_msg(message: str, line_break: bool = True) -> None:
-    """Write progress output where :func:`is_interactive_logging_enabled` says."""
-    if _interactive_logging:
-        stream = sys.stdout  # looked up at each write: notebooks and test capture replace it
-        stream.write(f"{message}\n" if line_break else message)
-        stream.flush()
-    else:
-        logging.getLogger("numeras").info(message.strip("\r\n"))
-
-
-def _reset_session_settings() -> None:
-    global _dtype_policy, _safe_mode_override, _interactive_logging
-    _dtype_policy = None
-    _safe_mode_override = None
-    _interactive_logging = True
-
 
 __all__ = [
     "DTypePolicy",

@@ -4,7 +4,8 @@ import os
 import numpy as np
 import pytest
 
-from numeras import backend, config
+from numeras import backend
+from numeras.backend import config
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 

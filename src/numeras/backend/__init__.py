@@ -13,72 +13,15 @@ import numpy
 xp = numpy
 """The array module every op computes with (NumPy now; CuPy has the same API)."""
 
-_FLOATX = "float32"
-_EPSILON = 1e-7
-_VALID_FLOATX = ("float16", "float32", "float64")
-_IMAGE_DATA_FORMAT = "channels_last"
-
-
-def floatx() -> str:
-    """The default float type as a string, ``'float32'`` unless changed by :func:`set_floatx`."""
-    return _FLOATX
-
-
-def set_floatx(value: str) -> None:
-    """Set the default float type used for new weights and for Python numbers turned into tensors."""
-    global _FLOATX
-    value = str(value)
-    if value not in _VALID_FLOATX:
-        raise ValueError(
-            f"set_floatx: `value` must be one of {_VALID_FLOATX}, received {value!r}."
-        )
-    _FLOATX = value
-
-
-def epsilon() -> float:
-    """The fuzz factor Keras uses to keep logs and divisions finite (1e-7)."""
-    return _EPSILON
-
-
-def set_epsilon(value: float) -> None:
-    """Change the fuzz factor returned by :func:`epsilon`."""
-    global _EPSILON
-    _EPSILON = float(value)
-
-
-def image_data_format() -> str:
-    """The default layout of image tensors, ``'channels_last'`` unless changed by
-    :func:`set_image_data_format`; layers given ``data_format=None`` use it."""
-    return _IMAGE_DATA_FORMAT
-
-
-def set_image_data_format(data_format: str) -> None:
-    """Set the layout that convolution and pooling layers use when given ``data_format=None``."""
-    global _IMAGE_DATA_FORMAT
-    value = str(data_format).lower()
-    if value not in ("channels_first", "channels_last"):
-        raise ValueError(
-            "set_image_data_format: `data_format` must be one of {'channels_first', 'channels_last'}, "
-            f"received data_format={data_format!r}."
-        )
-    _IMAGE_DATA_FORMAT = value
-
-
-def clear_session(free_memory: bool = True) -> None:
-    """Forget the global state Keras's ``clear_session`` forgets: the automatic layer-name
-    counters (the next ``Dense`` is named ``dense`` again), the global dtype policy, the
-    unsafe-deserialization switch and interactive logging (back on). ``floatx``, ``epsilon``, the image data format and the random
-    generator stay as they are, as in Keras (whose replacement global seed is drawn from Python's
-    ``random`` stream, which ``set_random_seed`` seeded and which goes on where it was)."""
-    from numeras import config
-    from numeras.utils import naming
-
-    naming.reset_names()
-    config._reset_session_settings()
-    if free_memory:
-        import gc
-
-        gc.collect()
+from numeras.backend.config import (  # noqa: E402  (the settings' one home)
+    clear_session,
+    epsilon,
+    floatx,
+    image_data_format,
+    set_epsilon,
+    set_floatx,
+    set_image_data_format,
+)
 
 
 def is_float_dtype(dtype) -> bool:
@@ -95,7 +38,7 @@ def standardize_dtype(dtype) -> str:
     The one dtype-name function of numeras. Remembered per argument: NumPy computes
     ``dtype.name`` in Python (~1.5 us), and a training step asks many times."""
     if dtype is None:
-        return _FLOATX
+        return floatx()
     try:
         return _DTYPE_NAMES[dtype]
     except KeyError:
@@ -109,7 +52,7 @@ def _dtype_name(dtype) -> str:
     if isinstance(dtype, dict):
         dtype = dtype.get("config", {}).get("name")
         if dtype is None:
-            return _FLOATX
+            return floatx()
     if dtype == "string" or dtype is str:  # Input(dtype="string"): raw text for TextVectorization
         return "string"
     if isinstance(dtype, numpy.dtype) and dtype.kind in "USO":  # NumPy text (or object) arrays

@@ -83,7 +83,7 @@ class ProgbarLogger(Callback):
         self._reset_progbar()
         self._maybe_init_progbar()
         if self.verbose and self.epochs > 1:
-            from numeras import config
+            from numeras.backend import config
 
             config.print_msg(f"Epoch {epoch + 1}/{self.epochs}")
 

@@ -14,9 +14,10 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from numeras import backend, config, constraints
+from numeras import backend, constraints
 from numeras.autodiff import Tensor, Variable, no_grad
 from numeras.autodiff.ops import cast as _cast
+from numeras.backend import config as settings
 from numeras.backend import xp
 from numeras.symbolic import Operation, any_symbolic, symbolic_call
 from numeras.utils.tree import flatten, map_shape_structure, map_structure
@@ -69,7 +70,7 @@ class Layer(Operation):
         Operation.__init__(self, name)
         self._trainable = bool(trainable)
         # dtype=None follows the global dtype policy (numeras.config.set_dtype_policy), as Keras.
-        self._dtype = backend.standardize_dtype(dtype) if dtype is not None else config.default_layer_dtype()
+        self._dtype = backend.standardize_dtype(dtype) if dtype is not None else settings.default_layer_dtype()
         self.autocast = autocast
         self.built = False
         self._losses: list[Tensor] = []

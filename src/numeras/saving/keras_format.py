@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from numeras import config as numeras_config
+from numeras.backend import config as settings
 from numeras.saving import object_registration
 from numeras.saving.errors import UnknownObjectError, UnsafeDeserializationError
 from numeras.saving.serialization_lib import (
@@ -290,7 +290,7 @@ class LoadContext:
     def __init__(self, custom_objects: Mapping[str, Any] | None, safe_mode: bool, compile: bool) -> None:
         self.custom = object_registration.all_custom_objects(custom_objects)
         # numeras.config.enable_unsafe_deserialization() overrides each load's own argument, as in Keras.
-        override = numeras_config.in_safe_mode()
+        override = settings.in_safe_mode()
         self.safe_mode = bool(safe_mode if override is None else override)
         self.compile = bool(compile)
         self.nested: dict[int, dict[str, Any]] = {}

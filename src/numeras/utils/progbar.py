@@ -278,6 +278,6 @@ class Progbar:
     @staticmethod
     def _write(message: str) -> None:
         # To sys.stdout, or to the "numeras" logger after config.disable_interactive_logging().
-        from numeras import config
+        from numeras.backend import config
 
         config.print_msg(message, line_break=False)
