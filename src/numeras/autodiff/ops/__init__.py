@@ -73,3 +73,9 @@ from numeras.autodiff.ops.pooling import average_pool, max_pool  # noqa: E402
 
 PRIMITIVES += ["conv", "conv_transpose", "max_pool", "average_pool", "take_rows"]
 __all__ += ["conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_pool", "average_pool", "take_rows"]
+
+# Whole-sequence recurrent primitives (SimpleRNN, LSTM, GRU); the recurrent layers call them.
+from numeras.autodiff.ops.recurrent import gru, lstm, simple_rnn  # noqa: E402
+
+PRIMITIVES += ["simple_rnn", "lstm", "gru"]
+__all__ += ["simple_rnn", "lstm", "gru"]
