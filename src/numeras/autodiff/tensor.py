@@ -17,7 +17,9 @@ class Tensor:
     through: ops applied to it record their output as a node (``_parents`` and ``_vjp``).
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "_parents", "_vjp", "_logits", "_logits_kind", "__weakref__")
+    __slots__ = (
+        "data", "requires_grad", "grad", "_parents", "_vjp", "_logits", "_logits_kind", "_mask", "__weakref__"
+    )
     # Makes `ndarray + Tensor` call Tensor.__radd__ instead of broadcasting element-wise.
     __array_priority__ = 1000.0
     __hash__ = object.__hash__
@@ -30,6 +32,20 @@ class Tensor:
         self._vjp = None
         self._logits = None
         self._logits_kind = None
+
+    # -- the Keras mask ---------------------------------------------------------------
+    @property
+    def _keras_mask(self) -> Any:
+        """The boolean mask a layer attached (Keras's attribute: True for the time steps that
+        count), or None. The slot stays unset on most tensors, so creating one costs nothing."""
+        try:
+            return self._mask
+        except AttributeError:
+            return None
+
+    @_keras_mask.setter
+    def _keras_mask(self, mask: Any) -> None:
+        self._mask = mask
 
     # -- introspection ----------------------------------------------------------------
     @property

@@ -297,3 +297,9 @@ from numeras.layers.preprocessing import (  # noqa: E402
 _TEXT_LAYERS = [CategoryEncoding, Embedding, Hashing, IntegerLookup, StringLookup, TextVectorization]
 _REGISTRY.update({cls.__name__: cls for cls in _TEXT_LAYERS})
 __all__ += ["CategoryEncoding", "Embedding", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization"]
+
+# Sequence masks: Masking marks padded time steps (see numeras.layers.layer on masks).
+from numeras.layers.masking import Masking  # noqa: E402
+
+_REGISTRY[Masking.__name__] = Masking
+__all__ += ["Masking"]

@@ -3,6 +3,13 @@
 Lifecycle, as Keras 3: ``__init__(**kwargs)`` stores configuration; the first ``__call__`` runs
 ``build(input_shape)``, which creates weights with ``add_weight``; every call runs
 ``call(inputs, training=None)``.
+
+Masks, as Keras 3: a boolean tensor that marks which time steps count travels with the tensor it
+describes, as its ``_keras_mask`` attribute (eager ``Tensor``s and ``SymbolicTensor``s alike).
+``__call__`` passes the input's mask to ``call`` when ``call`` has a ``mask`` argument (the way to
+write a layer that reads masks: ``def call(self, inputs, mask=None)``), and sets the outputs' mask
+to ``compute_mask(inputs, mask)`` when the layer ``supports_masking`` (by default: the input's mask
+passed through). A layer that does not support masking drops the mask, with Keras's warning.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import functools
 import inspect
 import math
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,6 +28,8 @@ from numeras.autodiff.ops import cast as _cast
 from numeras.autodiff.tensor import dtype_name
 from numeras.backend import xp
 from numeras.symbolic import Operation, any_symbolic, symbolic_call
+from numeras.symbolic.operation import record_output_masks
+from numeras.symbolic.tensor import SymbolicTensor
 from numeras.symbolic.tensor import standardize_dtype as _dtype_name
 from numeras.utils.tree import flatten, map_shape_structure, map_structure
 
@@ -222,6 +232,24 @@ class Layer(Operation):
             )
         return self._output_shape
 
+    # -- masking ------------------------------------------------------------------------
+    @property
+    def supports_masking(self) -> bool:
+        """Whether the layer sets its outputs' mask from ``compute_mask`` (Keras 3: True by
+        default for a layer that overrides ``compute_mask``; layers that pass masks on, such as
+        Dense or Dropout, set it to True in ``__init__``)."""
+        value = self.__dict__.get("_supports_masking")
+        return _overrides_compute_mask(type(self)) if value is None else value
+
+    @supports_masking.setter
+    def supports_masking(self, value: bool) -> None:
+        object.__setattr__(self, "_supports_masking", bool(value))
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The mask of the outputs for ``inputs`` whose mask is ``mask``: by default ``mask``
+        itself when the layer ``supports_masking``, else None (Keras 3)."""
+        return mask if self.supports_masking else None
+
     # -- weights ------------------------------------------------------------------------
     def add_weight(
         self,
@@ -315,10 +343,17 @@ class Layer(Operation):
             self.set_weights(self._initial_weights)
             self._initial_weights = None
 
-    def __call__(self, inputs: Any, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
-        if any_symbolic(inputs):
-            return symbolic_call(self, inputs, *args, training=training, **kwargs)
+    def __call__(
+        self, inputs: Any, *args: Any, training: bool | None = None, mask: Any = None, **kwargs: Any
+    ) -> Any:
+        if any_symbolic(inputs) or (mask is not None and any_symbolic(mask)):
+            return self._symbolic_call(inputs, args, training, mask, kwargs)
         inputs = self._convert_inputs(inputs)
+        if mask is not None:
+            mask = _checked_mask(self, inputs, mask)
+            previous_mask = mask
+        else:
+            previous_mask = _mask_of(inputs)
         if not self.built:
             self._ensure_built(map_structure(_batch_shape, inputs))
         if training is None:
@@ -331,8 +366,13 @@ class Layer(Operation):
         _CallContext.training = training
         _CallContext.depth += 1
         try:
-            if _accepts_training(type(self)):
+            accepts_training, accepts_mask = _call_arguments(type(self))
+            if accepts_training:
                 kwargs["training"] = training
+            if accepts_mask:
+                kwargs["mask"] = previous_mask
+            elif mask is not None:
+                raise _mask_not_accepted(self)
             outputs = self.call(inputs, *args, **kwargs)
         finally:
             _CallContext.depth -= 1
@@ -341,13 +381,56 @@ class Layer(Operation):
             for out in flatten(outputs):
                 if isinstance(out, Tensor):
                     self.add_loss(self.activity_regularizer(out))
+        if previous_mask is not None or _overrides_compute_mask(type(self)):
+            self._set_output_masks(inputs, outputs, previous_mask)
+        return outputs
+
+    def _set_output_masks(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
+        """Attach ``compute_mask(inputs, previous_mask)`` to the outputs that have no mask yet
+        (Keras's ``_set_mask_metadata``); warn when a mask meets a layer that drops it."""
+        if not self.supports_masking:
+            if previous_mask is not None:
+                _warn_mask_dropped(self)
+            return
+        flat_outputs = flatten(outputs)
+        if all(getattr(out, "_keras_mask", None) is not None for out in flat_outputs):
+            return  # call() set them itself
+        output_masks = self.compute_mask(inputs, previous_mask)
+        if output_masks is None:
+            return
+        for out, out_mask in zip(flat_outputs, flatten(output_masks)):
+            if out_mask is not None and isinstance(out, Tensor) and out._keras_mask is None:
+                out._keras_mask = out_mask if isinstance(out_mask, Tensor) else Tensor(xp.asarray(out_mask))
+
+    def _symbolic_call(self, inputs: Any, args: tuple, training: Any, mask: Any, kwargs: dict) -> Any:
+        """A call on symbolic tensors: record the node, then give the outputs the symbolic mask
+        that ``compute_mask`` would give them (found by running it on a sample of zeros)."""
+        if mask is not None:
+            _checked_mask(self, inputs, mask)
+            kwargs["mask"] = mask
+            previous_mask = mask
+        else:
+            previous_mask = _mask_of(inputs)
+            if not _call_arguments(type(self))[1] and "mask" in kwargs:
+                raise _mask_not_accepted(self)
+        outputs = symbolic_call(self, inputs, *args, training=training, **kwargs)
+        if previous_mask is None and not _overrides_compute_mask(type(self)):
+            return outputs
+        if not self.supports_masking:
+            if previous_mask is not None:
+                _warn_mask_dropped(self)
+            return outputs
+        record_output_masks(outputs, _sample_output_masks(self, inputs, previous_mask))
         return outputs
 
     def _convert_inputs(self, inputs: Any) -> Any:
         if isinstance(inputs, Tensor):
             dtype = inputs.data.dtype
             if self.autocast and dtype.kind == "f" and dtype_name(dtype) != self._dtype:
-                return _cast(inputs, self._dtype)
+                mask = inputs._keras_mask
+                inputs = _cast(inputs, self._dtype)
+                if mask is not None:  # as Keras: the cast keeps the mask
+                    inputs._keras_mask = mask
             return inputs
         if isinstance(inputs, xp.ndarray):
             if self.autocast and inputs.dtype.kind == "f" and dtype_name(inputs.dtype) != self._dtype:
@@ -427,18 +510,138 @@ def _unique(items: list) -> list:
     return out
 
 
-_ACCEPTS_TRAINING: dict[type, bool] = {}
+_CALL_ARGUMENTS: dict[type, tuple[bool, bool]] = {}
+
+
+def _call_arguments(cls: type) -> tuple[bool, bool]:
+    """Whether ``cls.call`` takes ``training`` and whether it takes ``mask`` (a ``**kwargs``
+    takes ``training`` but not ``mask``: a mask is only passed to a call that names it)."""
+    cached = _CALL_ARGUMENTS.get(cls)
+    if cached is None:
+        parameters = inspect.signature(cls.call).parameters
+        accepts_training = "training" in parameters or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+        )
+        cached = (accepts_training, "mask" in parameters)
+        _CALL_ARGUMENTS[cls] = cached
+    return cached
 
 
 def _accepts_training(cls: type) -> bool:
-    cached = _ACCEPTS_TRAINING.get(cls)
+    return _call_arguments(cls)[0]
+
+
+_OVERRIDES_COMPUTE_MASK: dict[type, bool] = {}
+
+
+def _overrides_compute_mask(cls: type) -> bool:
+    """Whether ``cls`` defines its own ``compute_mask`` (Keras's default for supports_masking)."""
+    cached = _OVERRIDES_COMPUTE_MASK.get(cls)
     if cached is None:
-        parameters = inspect.signature(cls.call).parameters
-        cached = "training" in parameters or any(
-            p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
-        )
-        _ACCEPTS_TRAINING[cls] = cached
+        cached = _OVERRIDES_COMPUTE_MASK[cls] = cls.compute_mask is not Layer.compute_mask
     return cached
+
+
+# -- masks --------------------------------------------------------------------------------
+def _mask_of(inputs: Any) -> Any:
+    """The ``_keras_mask`` of ``inputs``: one mask for a tensor, a list (or dict) of masks for a
+    structure of tensors when any has one, else None."""
+    if isinstance(inputs, (Tensor, SymbolicTensor)):
+        return inputs._keras_mask
+    if isinstance(inputs, (list, tuple)):
+        masks = [_mask_of(value) for value in inputs]
+        return masks if any(m is not None for m in masks) else None
+    if isinstance(inputs, dict):
+        by_key = {key: _mask_of(value) for key, value in inputs.items()}
+        return by_key if any(m is not None for m in by_key.values()) else None
+    return None
+
+
+def _checked_mask(layer: Layer, inputs: Any, mask: Any) -> Any:
+    """``mask`` given explicitly (``layer(x, mask=m)``), as boolean tensors, after checking that
+    each mask's shape is the leading axes of its input's shape."""
+    if isinstance(inputs, (list, tuple)) and isinstance(mask, (list, tuple)):
+        if len(mask) != len(inputs):
+            raise ValueError(
+                f"Layer '{layer.name}' ({type(layer).__name__}) was called on {len(inputs)} inputs "
+                f"with a list of {len(mask)} masks. Pass one mask per input (None for an input "
+                "without one)."
+            )
+        return type(mask)(_checked_mask(layer, x, m) for x, m in zip(inputs, mask))
+    if isinstance(inputs, dict) and isinstance(mask, dict):
+        return {key: _checked_mask(layer, inputs[key], m) for key, m in mask.items() if key in inputs}
+    if mask is None:
+        return None
+    if isinstance(inputs, (list, tuple, dict)):
+        # One mask for several inputs (e.g. Keras's attention masks): passed on unchecked.
+        return mask if isinstance(mask, (Tensor, SymbolicTensor)) else Tensor(xp.asarray(mask))
+    if not isinstance(mask, (Tensor, SymbolicTensor)):
+        mask = Tensor(xp.asarray(mask))
+    mask_shape, input_shape = tuple(mask.shape), tuple(getattr(inputs, "shape", ()))
+    if len(mask_shape) > len(input_shape) or any(
+        m is not None and n is not None and m != n for m, n in zip(mask_shape, input_shape)
+    ):
+        leading = input_shape[:-1] if len(input_shape) > 1 else input_shape
+        raise ValueError(
+            f"Layer '{layer.name}' ({type(layer).__name__}) received a mask of shape {mask_shape} "
+            f"for an input of shape {input_shape}. A mask's shape must be the leading axes of its "
+            f"input's shape (e.g. {leading} for (batch, steps) when the input is "
+            f"(batch, steps, features)): True for the entries that count. Pass a mask of that "
+            "shape, or let the mask travel with the tensor (Embedding(mask_zero=True), Masking)."
+        )
+    if isinstance(mask, Tensor) and mask.data.dtype != bool:
+        mask = Tensor(mask.data.astype(bool))
+    return mask
+
+
+def _mask_not_accepted(layer: Layer) -> TypeError:
+    return TypeError(
+        f"Layer '{layer.name}' ({type(layer).__name__}) was given `mask=`, but its call() has no "
+        "`mask` argument, so it cannot use one. Give call() a `mask=None` argument (Keras's way "
+        "to read masks), or call the layer without `mask=`."
+    )
+
+
+def _warn_mask_dropped(layer: Layer) -> None:
+    warnings.warn(
+        f"Layer '{layer.name}' (of type {type(layer).__name__}) was passed an input with a mask "
+        "attached to it. However, this layer does not support masking and will therefore destroy "
+        "the mask information. Downstream layers will not see the mask.",
+        stacklevel=4,  # the line that called the layer
+    )
+
+
+def _sample_output_masks(layer: Layer, inputs: Any, previous_mask: Any) -> Any:
+    """The shapes and dtypes of the masks ``layer.compute_mask`` gives for symbolic ``inputs``,
+    found by running it on a sample of zeros (one sample for an unknown batch axis), as symbolic
+    tensors (or None where it gives none)."""
+
+    def sample(value: Any) -> Any:
+        if not isinstance(value, SymbolicTensor):
+            return value
+        shape = tuple(1 if n is None else n for n in value.shape)
+        if value.dtype == "string":
+            return Tensor(xp.full(shape, "", dtype=object))
+        return Tensor(xp.zeros(shape, dtype=value.dtype))
+
+    def sample_mask(value: Any) -> Any:
+        if not isinstance(value, SymbolicTensor):
+            return value
+        return Tensor(xp.ones(tuple(1 if n is None else n for n in value.shape), dtype=bool))
+
+    with no_grad():
+        masks = layer.compute_mask(map_structure(sample, inputs), map_structure(sample_mask, previous_mask))
+    batch_unknown = _first_dim_unknown(map_structure(lambda t: getattr(t, "shape", None), inputs))
+
+    def symbolic(value: Any) -> Any:
+        if value is None:
+            return None
+        shape = tuple(value.shape)
+        if batch_unknown and shape:
+            shape = (None, *shape[1:])
+        return SymbolicTensor(shape, dtype=getattr(value, "dtype", "bool"))
+
+    return map_structure(symbolic, masks)
 
 
 def _batch_shape(value: Any) -> Any:
