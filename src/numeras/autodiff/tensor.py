@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import weakref
 from typing import Any
 
 from numeras import backend
 from numeras.autodiff import graph
 from numeras.backend import xp
+
+_KERAS_MASKS: dict[int, Any] = {}
+"""``id(tensor) -> mask`` for the tensors that carry a Keras mask (see ``Tensor._keras_mask``)."""
 
 
 class Tensor:
@@ -17,9 +21,7 @@ class Tensor:
     through: ops applied to it record their output as a node (``_parents`` and ``_vjp``).
     """
 
-    __slots__ = (
-        "data", "requires_grad", "grad", "_parents", "_vjp", "_logits", "_logits_kind", "_mask", "__weakref__"
-    )
+    __slots__ = ("data", "requires_grad", "grad", "_parents", "_vjp", "_logits", "_logits_kind", "__weakref__")
     # Makes `ndarray + Tensor` call Tensor.__radd__ instead of broadcasting element-wise.
     __array_priority__ = 1000.0
     __hash__ = object.__hash__
@@ -37,15 +39,20 @@ class Tensor:
     @property
     def _keras_mask(self) -> Any:
         """The boolean mask a layer attached (Keras's attribute: True for the time steps that
-        count), or None. The slot stays unset on most tensors, so creating one costs nothing."""
-        try:
-            return self._mask
-        except AttributeError:
-            return None
+        count), or None. Kept in a table beside the tensors, so that the many tensors without
+        a mask cost nothing to create."""
+        return _KERAS_MASKS.get(id(self)) if _KERAS_MASKS else None
 
     @_keras_mask.setter
     def _keras_mask(self, mask: Any) -> None:
-        self._mask = mask
+        key = id(self)
+        if mask is None:
+            _KERAS_MASKS.pop(key, None)
+            return
+        if key not in _KERAS_MASKS:
+            # The entry goes when the tensor does (before its id can be reused).
+            weakref.finalize(self, _KERAS_MASKS.pop, key, None)
+        _KERAS_MASKS[key] = mask
 
     # -- introspection ----------------------------------------------------------------
     @property
