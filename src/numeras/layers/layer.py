@@ -420,7 +420,7 @@ class Layer(Operation):
             if previous_mask is not None:
                 _warn_mask_dropped(self)
             return outputs
-        record_output_masks(outputs, _sample_output_masks(self, inputs, previous_mask))
+        record_output_masks(outputs, _sample_output_masks(self, inputs, previous_mask), OutputMask)
         return outputs
 
     def _convert_inputs(self, inputs: Any) -> Any:
@@ -463,6 +463,29 @@ class Layer(Operation):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+class OutputMask(Layer):
+    """The mask of a layer's output as a step of a graph: called on the output's value, it
+    returns the ``_keras_mask`` the layer attached to it. A symbolic tensor's ``_keras_mask`` is
+    the output of one, so it can be passed on like any tensor (``layer(x, mask=y._keras_mask)``)."""
+
+    def __init__(self, mask_shape: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._mask_shape = None if mask_shape is None else tuple(mask_shape)
+        self.supports_masking = True  # the mask is the output: it has none of its own
+
+    def call(self, inputs: Any) -> Any:
+        return inputs._keras_mask if isinstance(inputs, Tensor) else None
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return self._mask_shape if self._mask_shape is not None else tuple(input_shape)[:-1]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "mask_shape": self._mask_shape}
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -578,8 +601,10 @@ def _checked_mask(layer: Layer, inputs: Any, mask: Any) -> Any:
     if not isinstance(mask, (Tensor, SymbolicTensor)):
         mask = Tensor(xp.asarray(mask))
     mask_shape, input_shape = tuple(mask.shape), tuple(getattr(inputs, "shape", ()))
-    if len(mask_shape) > len(input_shape) or any(
-        m is not None and n is not None and m != n for m, n in zip(mask_shape, input_shape)
+    if not _mask_fits(mask_shape, input_shape) and not (
+        # A channels_first layer's steps come after its features: (batch, features, steps).
+        getattr(layer, "data_format", None) == "channels_first"
+        and _mask_fits(mask_shape, input_shape[:1] + input_shape[2:])
     ):
         leading = input_shape[:-1] if len(input_shape) > 1 else input_shape
         raise ValueError(
@@ -592,6 +617,13 @@ def _checked_mask(layer: Layer, inputs: Any, mask: Any) -> Any:
     if isinstance(mask, Tensor) and mask.data.dtype != bool:
         mask = Tensor(mask.data.astype(bool))
     return mask
+
+
+def _mask_fits(mask_shape: tuple, input_shape: tuple) -> bool:
+    """Whether ``mask_shape`` is the leading axes of ``input_shape`` (None matches any size)."""
+    return len(mask_shape) <= len(input_shape) and all(
+        m is None or n is None or m == n for m, n in zip(mask_shape, input_shape)
+    )
 
 
 def _mask_not_accepted(layer: Layer) -> TypeError:

@@ -105,31 +105,17 @@ def symbolic_call(operation: Operation, inputs: Any, *args: Any, **kwargs: Any) 
     return outputs
 
 
-class OutputMask(Operation):
-    """The mask of a layer's output as a step of the graph: on values it returns the
-    ``_keras_mask`` the layer attached to its real output. It makes a symbolic tensor's
-    ``_keras_mask`` usable like any tensor of the graph (``layer(x, mask=y._keras_mask)``)."""
-
-    def __init__(self, mask_shape: tuple) -> None:
-        super().__init__(naming.auto_name("output_mask"))
-        self._mask_shape = tuple(mask_shape)
-
-    def call(self, tensor: Any, **_: Any) -> Any:
-        return getattr(tensor, "_keras_mask", None)
-
-    def compute_output_shape(self, input_shape: Any) -> Any:
-        return self._mask_shape
-
-
-def record_output_masks(outputs: Any, masks: Any) -> None:
+def record_output_masks(outputs: Any, masks: Any, make_operation: Any) -> None:
     """Give each symbolic output without a mask its mask from ``masks`` (a symbolic tensor per
-    output, or None), made the output of an :class:`OutputMask` node fed by that output."""
+    output, or None). Each mask is made the output of a node of ``make_operation(mask_shape)``,
+    an operation that, given the output's value, returns its ``_keras_mask``: so the mask is a
+    tensor of the graph like any other (``layer(x, mask=y._keras_mask)`` replays)."""
     if masks is None:
         return
     for tensor, mask in zip(flatten(outputs), flatten(masks)):
         if mask is None or not isinstance(tensor, SymbolicTensor) or tensor._keras_mask is not None:
             continue
-        operation = OutputMask(mask.shape)
+        operation = make_operation(mask.shape)
         mask.name = operation.name
         mask._keras_history = (operation, 0, 0)
         operation._inbound.append(Node(operation, tensor, mask, (), {}))
