@@ -125,6 +125,29 @@ def test_explicit_mask_for_a_call_without_mask_argument_is_refused():
         NoMask()(Tensor(np.ones((2, 3))), mask=np.ones((2,), dtype=bool))
 
 
+@pytest.mark.filterwarnings("ignore:Layer 'takes_kwargs")  # no supports_masking: Keras warns too
+def test_explicit_mask_reaches_a_call_with_kwargs():
+    class TakesKwargs(layers.Layer):
+        def call(self, inputs, **kwargs):
+            self.received = kwargs.get("mask")
+            return inputs
+
+    layer = TakesKwargs()
+    hidden = layers.Embedding(10, 4, mask_zero=True)(PADDED)
+    layer(hidden)
+    assert layer.received is None  # as Keras: the carried mask goes only to a call naming `mask`
+    layer(hidden, mask=PADDED > 1)
+    np.testing.assert_array_equal(np.asarray(layer.received.data), PADDED > 1)
+
+
+def test_python_operators_drop_symbolic_masks_silently_as_keras_ops():
+    hidden = layers.Embedding(10, 4, mask_zero=True)(numeras.Input((5,), dtype="int32"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        doubled = hidden * 2.0
+    assert doubled._keras_mask is None
+
+
 # -- symbolic and functional ----------------------------------------------------------------
 def _masked_mean_model():
     inputs = numeras.Input((5,), dtype="int32")
@@ -156,6 +179,17 @@ def test_functional_predict_on_padded_input_equals_the_unpadded_sequences():
     assert not np.allclose(unmasked[0], padded[0])
 
 
+@pytest.mark.filterwarnings("ignore:Layer 'sequential")  # Keras warns too: a model drops masks
+def test_sequential_takes_an_explicit_mask():
+    model = Sequential([layers.Dense(3), MaskedMean()])
+    x = np.random.default_rng(2).normal(size=(2, 4, 5)).astype("float32")
+    mask = np.array([[True, True, False, False], [True, True, True, True]])
+    got = np.asarray(model(x, mask=mask).data)
+    dense = model.layers[0]
+    want = [np.asarray(dense(x[r : r + 1, : int(mask[r].sum())]).data)[0].mean(axis=0) for r in range(2)]
+    np.testing.assert_allclose(got, np.stack(want), rtol=1e-6)
+
+
 def test_sequential_with_and_without_input_applies_the_mask():
     embedding = layers.Embedding(10, 4, mask_zero=True)
     dense = layers.Dense(3)
@@ -178,6 +212,12 @@ def test_symbolic_mask_can_be_passed_explicitly_in_a_graph():
     model = Model(inputs, out)
     model(PADDED)
     np.testing.assert_array_equal(np.asarray(recorder.seen[-1].data), PADDED != 0)
+
+
+def test_symbolic_explicit_mask_for_a_call_without_mask_argument_is_refused():
+    hidden = layers.Embedding(10, 4, mask_zero=True)(numeras.Input((5,), dtype="int32"))
+    with pytest.raises(TypeError, match="no `mask` argument"):
+        layers.Dense(2)(hidden, mask=hidden._keras_mask)
 
 
 @pytest.mark.filterwarnings("ignore:Layer 'functional")  # Keras warns too: a model drops masks

@@ -47,10 +47,17 @@ class Layer(Operation):
     """Base class of every layer and model.
 
     Subclasses override ``build(input_shape)`` to create weights with ``add_weight`` and
-    ``call(inputs, training=None)`` to compute outputs from numeras ops. Layers and Variables
+    ``call(inputs, training=None)`` to compute outputs from numeras ops. A layer that reads
+    masks declares ``call(inputs, mask=None, training=None)``: ``mask`` is the boolean mask of
+    ``inputs`` (shape: their leading axes, e.g. (batch, steps)) or None; one that passes masks on
+    sets ``self.supports_masking = True`` or overrides ``compute_mask(inputs, mask=None)``. Layers and Variables
     assigned as attributes are tracked, so their weights appear in ``weights``. A layer is an
     ``Operation`` of ``numeras.symbolic``: called on symbolic tensors, it records a node.
     """
+
+    # Python operators on symbolic tensors (x + y) drop masks without a warning: in Keras they
+    # are ops, not layers, and ops never carry masks.
+    _drops_masks_silently = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # As Keras 3: whoever calls build() directly still ends up with a built layer.
@@ -366,13 +373,15 @@ class Layer(Operation):
         _CallContext.training = training
         _CallContext.depth += 1
         try:
-            accepts_training, accepts_mask = _call_arguments(type(self))
+            accepts_training, accepts_mask, var_keyword = _call_arguments(type(self))
             if accepts_training:
                 kwargs["training"] = training
             if accepts_mask:
                 kwargs["mask"] = previous_mask
             elif mask is not None:
-                raise _mask_not_accepted(self)
+                if not var_keyword:
+                    raise _mask_not_accepted(self)
+                kwargs["mask"] = mask
             outputs = self.call(inputs, *args, **kwargs)
         finally:
             _CallContext.depth -= 1
@@ -407,12 +416,13 @@ class Layer(Operation):
         that ``compute_mask`` would give them (found by running it on a sample of zeros)."""
         if mask is not None:
             _checked_mask(self, inputs, mask)
+            _, accepts_mask, var_keyword = _call_arguments(type(self))
+            if not (accepts_mask or var_keyword):
+                raise _mask_not_accepted(self)
             kwargs["mask"] = mask
             previous_mask = mask
         else:
             previous_mask = _mask_of(inputs)
-            if not _call_arguments(type(self))[1] and "mask" in kwargs:
-                raise _mask_not_accepted(self)
         outputs = symbolic_call(self, inputs, *args, training=training, **kwargs)
         if previous_mask is None and not _overrides_compute_mask(type(self)):
             return outputs
@@ -533,19 +543,18 @@ def _unique(items: list) -> list:
     return out
 
 
-_CALL_ARGUMENTS: dict[type, tuple[bool, bool]] = {}
+_CALL_ARGUMENTS: dict[type, tuple[bool, bool, bool]] = {}
 
 
-def _call_arguments(cls: type) -> tuple[bool, bool]:
-    """Whether ``cls.call`` takes ``training`` and whether it takes ``mask`` (a ``**kwargs``
-    takes ``training`` but not ``mask``: a mask is only passed to a call that names it)."""
+def _call_arguments(cls: type) -> tuple[bool, bool, bool]:
+    """Whether ``cls.call`` takes ``training``, whether it names ``mask`` and whether it has
+    ``**kwargs``. As Keras, the input's mask is passed only to a call that names ``mask``; a
+    ``mask=`` given explicitly also reaches a ``**kwargs``."""
     cached = _CALL_ARGUMENTS.get(cls)
     if cached is None:
         parameters = inspect.signature(cls.call).parameters
-        accepts_training = "training" in parameters or any(
-            p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
-        )
-        cached = (accepts_training, "mask" in parameters)
+        var_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+        cached = ("training" in parameters or var_keyword, "mask" in parameters, var_keyword)
         _CALL_ARGUMENTS[cls] = cached
     return cached
 
@@ -635,6 +644,8 @@ def _mask_not_accepted(layer: Layer) -> TypeError:
 
 
 def _warn_mask_dropped(layer: Layer) -> None:
+    if layer._drops_masks_silently:
+        return
     warnings.warn(
         f"Layer '{layer.name}' (of type {type(layer).__name__}) was passed an input with a mask "
         "attached to it. However, this layer does not support masking and will therefore destroy "
