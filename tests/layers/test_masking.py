@@ -140,6 +140,43 @@ def test_explicit_mask_reaches_a_call_with_kwargs():
     np.testing.assert_array_equal(np.asarray(layer.received.data), PADDED > 1)
 
 
+class TwoInputs(layers.Layer):
+    """Reads the masks of two tensor arguments, as Keras's attention layers do."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, query, value, query_mask=None, value_mask=None):
+        self.received = (query_mask, value_mask)
+        return query
+
+    def compute_output_shape(self, query_shape):
+        return query_shape
+
+
+def test_named_tensor_arguments_get_their_masks_as_name_mask():
+    embedding = layers.Embedding(10, 4, mask_zero=True)
+    query, value = embedding(PADDED), embedding(PADDED[:, ::-1].copy())
+    layer = TwoInputs()
+    layer(query, value)
+    np.testing.assert_array_equal(np.asarray(layer.received[0].data), PADDED != 0)
+    np.testing.assert_array_equal(np.asarray(layer.received[1].data), PADDED[:, ::-1] != 0)
+    explicit = np.ones((3, 5), dtype=bool)
+    layer(query, value=value, query_mask=explicit)
+    assert layer.received[0] is explicit
+    np.testing.assert_array_equal(np.asarray(layer.received[1].data), PADDED[:, ::-1] != 0)
+    layer(Tensor(np.ones((3, 5, 4), "float32")), Tensor(np.ones((3, 5, 4), "float32")))
+    assert layer.received == (None, None)
+    # In a functional graph the masks are found again when the model runs.
+    inputs = numeras.Input((5,), dtype="int32")
+    hidden = embedding(inputs)
+    in_graph = TwoInputs()
+    Model(inputs, in_graph(hidden, hidden)).predict(PADDED, verbose=0)
+    for received in in_graph.received:
+        np.testing.assert_array_equal(np.asarray(received.data), PADDED != 0)
+
+
 def test_python_operators_drop_symbolic_masks_silently_as_keras_ops():
     hidden = layers.Embedding(10, 4, mask_zero=True)(numeras.Input((5,), dtype="int32"))
     with warnings.catch_warnings():

@@ -373,15 +373,17 @@ class Layer(Operation):
         _CallContext.training = training
         _CallContext.depth += 1
         try:
-            accepts_training, accepts_mask, var_keyword = _call_arguments(type(self))
-            if accepts_training:
+            call_arguments = _call_arguments(type(self))
+            if call_arguments.training:
                 kwargs["training"] = training
-            if accepts_mask:
+            if call_arguments.mask:
                 kwargs["mask"] = previous_mask
             elif mask is not None:
-                if not var_keyword:
+                if not call_arguments.var_keyword:
                     raise _mask_not_accepted(self)
                 kwargs["mask"] = mask
+            if call_arguments.named_masks:
+                _fill_named_masks(call_arguments, inputs, args, kwargs)
             outputs = self.call(inputs, *args, **kwargs)
         finally:
             _CallContext.depth -= 1
@@ -416,8 +418,8 @@ class Layer(Operation):
         that ``compute_mask`` would give them (found by running it on a sample of zeros)."""
         if mask is not None:
             _checked_mask(self, inputs, mask)
-            _, accepts_mask, var_keyword = _call_arguments(type(self))
-            if not (accepts_mask or var_keyword):
+            call_arguments = _call_arguments(type(self))
+            if not (call_arguments.mask or call_arguments.var_keyword):
                 raise _mask_not_accepted(self)
             kwargs["mask"] = mask
             previous_mask = mask
@@ -543,24 +545,56 @@ def _unique(items: list) -> list:
     return out
 
 
-_CALL_ARGUMENTS: dict[type, tuple[bool, bool, bool]] = {}
+class _CallArguments:
+    """What ``call``'s signature says about the arguments ``__call__`` fills in."""
+
+    __slots__ = ("training", "mask", "var_keyword", "named_masks", "positional")
+
+    def __init__(self, call: Callable) -> None:
+        parameters = inspect.signature(call).parameters
+        self.var_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+        # `training` also reaches a **kwargs; the input's mask only a call that names `mask`.
+        self.training = "training" in parameters or self.var_keyword
+        self.mask = "mask" in parameters
+        # The tensor arguments after `self`, in order; `<name>_mask` parameters (Keras's
+        # query_mask, value_mask, ...) receive the mask of the tensor argument `<name>`.
+        self.positional = [
+            name
+            for name, p in parameters.items()
+            if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        ][1:]
+        self.named_masks = {
+            name[: -len("_mask")]: name
+            for name in parameters
+            if name.endswith("_mask") and name[: -len("_mask")] in parameters
+        }
 
 
-def _call_arguments(cls: type) -> tuple[bool, bool, bool]:
-    """Whether ``cls.call`` takes ``training``, whether it names ``mask`` and whether it has
-    ``**kwargs``. As Keras, the input's mask is passed only to a call that names ``mask``; a
-    ``mask=`` given explicitly also reaches a ``**kwargs``."""
+_CALL_ARGUMENTS: dict[type, _CallArguments] = {}
+
+
+def _call_arguments(cls: type) -> _CallArguments:
     cached = _CALL_ARGUMENTS.get(cls)
     if cached is None:
-        parameters = inspect.signature(cls.call).parameters
-        var_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
-        cached = ("training" in parameters or var_keyword, "mask" in parameters, var_keyword)
-        _CALL_ARGUMENTS[cls] = cached
+        cached = _CALL_ARGUMENTS[cls] = _CallArguments(cls.call)
     return cached
 
 
+def _fill_named_masks(call_arguments: _CallArguments, inputs: Any, args: tuple, kwargs: dict) -> None:
+    """Set each ``<name>_mask`` argument that was not given to the mask of the tensor passed as
+    ``<name>`` (Keras 3: ``attention(query, value)`` gets ``query_mask`` and ``value_mask``)."""
+    given = dict(zip(call_arguments.positional, (inputs, *args)))
+    for name, mask_name in call_arguments.named_masks.items():
+        if kwargs.get(mask_name) is not None:
+            continue
+        value = kwargs[name] if name in kwargs else given.get(name)
+        mask = _mask_of(value)
+        if mask is not None:
+            kwargs[mask_name] = mask
+
+
 def _accepts_training(cls: type) -> bool:
-    return _call_arguments(cls)[0]
+    return _call_arguments(cls).training
 
 
 _OVERRIDES_COMPUTE_MASK: dict[type, bool] = {}
