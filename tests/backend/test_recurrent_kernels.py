@@ -12,8 +12,6 @@ import sys
 import numpy as np
 import pytest
 
-from numeras.backend import kernels
-
 needs_numba = pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="numba is not installed")
 GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
 
@@ -137,8 +135,3 @@ def test_dispatcher_is_lazy_and_obeys_the_switch():
         on = _python(code, NUMERAS_NUMBA="1").splitlines()
         assert on[0] == "False True"  # importing numeras does not import numba
         assert on[1] == "True numeras.backend.kernels.numba_jit.recurrent True"
-
-
-def test_unknown_kernel_names_the_families():
-    with pytest.raises(AttributeError, match=r"has no kernel 'no_such_kernel' \(families: recurrent\)"):
-        kernels.no_such_kernel  # noqa: B018

@@ -9,6 +9,7 @@ constructor for users. Operators (``a + b``, ``a[i]``, ``a.T``...) are the ops o
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,9 @@ from numeras import backend
 from numeras.autodiff import graph
 from numeras.autodiff.graph import _GradMode
 from numeras.backend import standardize_dtype, xp
+
+_KERAS_MASKS: dict[int, Any] = {}
+"""``id(tensor) -> mask`` for the tensors that carry a Keras mask (see ``Tensor._keras_mask``)."""
 
 
 class Tensor:
@@ -40,6 +44,25 @@ class Tensor:
         self._parents: tuple = ()
         self._vjp = None
         self._from_logits = None
+
+    # -- the Keras mask ---------------------------------------------------------------
+    @property
+    def _keras_mask(self) -> Any:
+        """The boolean mask a layer attached (Keras's attribute: True for the time steps that
+        count), or None. Kept in a table beside the tensors, so that the many tensors without
+        a mask cost nothing to create."""
+        return _KERAS_MASKS.get(id(self)) if _KERAS_MASKS else None
+
+    @_keras_mask.setter
+    def _keras_mask(self, mask: Any) -> None:
+        key = id(self)
+        if mask is None:
+            _KERAS_MASKS.pop(key, None)
+            return
+        if key not in _KERAS_MASKS:
+            # The entry goes when the tensor does (before its id can be reused).
+            weakref.finalize(self, _KERAS_MASKS.pop, key, None)
+        _KERAS_MASKS[key] = mask
 
     # -- introspection ----------------------------------------------------------------
     @property

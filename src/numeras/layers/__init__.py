@@ -282,6 +282,11 @@ from numeras.layers.preprocessing import (  # noqa: E402
 
 __all__ += ["CategoryEncoding", "Embedding", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization"]
 
+# Sequence masks: Masking marks padded time steps (see numeras.layers.layer on masks).
+from numeras.layers.masking import Masking  # noqa: E402
+
+__all__ += ["Masking"]
+
 # Every layer class above, loadable by name (saved models, ``deserialize``).
 register_builtins(
     _LAYERS, {name: obj for name in __all__ if isinstance(obj := globals()[name], type) and issubclass(obj, Layer)}

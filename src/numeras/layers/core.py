@@ -1,7 +1,13 @@
-"""Dense, Activation, Lambda, Identity: the layers of the seed's program and their helpers."""
+"""Dense, Activation, Lambda, Identity: the layers of the seed's program and their helpers.
+
+Dense, Activation and Identity pass their input's mask on (``supports_masking``, as Keras 3), so a
+per-step Dense after ``Embedding(mask_zero=True)`` keeps the padding mask; Lambda does when given
+``mask=`` (a mask, or a function ``mask(inputs, previous_mask)``).
+"""
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any
@@ -43,6 +49,7 @@ class Dense(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.supports_masking = True
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(
                 f"Dense: `units` must be a positive integer (the number of outputs), received {units!r}."
@@ -120,6 +127,7 @@ class Activation(Layer):
 
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.supports_masking = True
         self.activation = activations.get(activation)
 
     def call(self, inputs: Tensor) -> Tensor:
@@ -133,7 +141,11 @@ class Activation(Layer):
 
 
 class Identity(Layer):
-    """Returns its input unchanged."""
+    """Returns its input unchanged (and its mask)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.supports_masking = True
 
     def call(self, inputs: Any) -> Any:
         return inputs
@@ -163,9 +175,28 @@ class Lambda(Layer):
         self.function = function
         self._output_shape_arg = output_shape
         self.arguments = dict(arguments or {})
+        # As Keras: a Lambda passes masks on only when told what its output's mask is.
+        self.mask = mask
+        self.supports_masking = mask is not None
+        try:
+            parameters = inspect.signature(function).parameters
+        except (TypeError, ValueError):  # some builtins have no signature
+            parameters = {}
+        self._function_takes_mask = "mask" in parameters
+        self._function_takes_training = "training" in parameters
 
-    def call(self, inputs: Any) -> Any:
-        return self.function(inputs, **self.arguments)
+    def call(self, inputs: Any, mask: Any = None, training: Any = None) -> Any:
+        kwargs = dict(self.arguments)
+        if self._function_takes_mask:
+            kwargs["mask"] = mask
+        if self._function_takes_training:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if self._output_shape_arg is None:

@@ -3,6 +3,13 @@
 Lifecycle, as Keras 3: ``__init__(**kwargs)`` stores configuration; the first ``__call__`` runs
 ``build(input_shape)``, which creates weights with ``add_weight``; every call runs
 ``call(inputs, training=None)``.
+
+Masks, as Keras 3: a boolean tensor that marks which time steps count travels with the tensor it
+describes, as its ``_keras_mask`` attribute (eager ``Tensor``s and ``SymbolicTensor``s alike).
+``__call__`` passes the input's mask to ``call`` when ``call`` has a ``mask`` argument (the way to
+write a layer that reads masks: ``def call(self, inputs, mask=None)``), and sets the outputs' mask
+to ``compute_mask(inputs, mask)`` when the layer ``supports_masking`` (by default: the input's mask
+passed through). A layer that does not support masking drops the mask, with Keras's warning.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import functools
 import inspect
 import math
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,6 +28,8 @@ from numeras.autodiff.ops import cast as _cast
 from numeras.backend import config as settings
 from numeras.backend import xp
 from numeras.symbolic import Operation, any_symbolic, symbolic_call
+from numeras.symbolic.operation import record_output_masks
+from numeras.symbolic.tensor import SymbolicTensor
 from numeras.utils.tree import flatten, map_shape_structure, map_structure
 
 _ALLOWED_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "weights"}
@@ -36,10 +46,17 @@ class Layer(Operation):
     """Base class of every layer and model.
 
     Subclasses override ``build(input_shape)`` to create weights with ``add_weight`` and
-    ``call(inputs, training=None)`` to compute outputs from numeras ops. Layers and Variables
+    ``call(inputs, training=None)`` to compute outputs from numeras ops. A layer that reads
+    masks declares ``call(inputs, mask=None, training=None)``: ``mask`` is the boolean mask of
+    ``inputs`` (shape: their leading axes, e.g. (batch, steps)) or None; one that passes masks on
+    sets ``self.supports_masking = True`` or overrides ``compute_mask(inputs, mask=None)``. Layers and Variables
     assigned as attributes are tracked, so their weights appear in ``weights``. A layer is an
     ``Operation`` of ``numeras.symbolic``: called on symbolic tensors, it records a node.
     """
+
+    # Python operators on symbolic tensors (x + y) drop masks without a warning: in Keras they
+    # are ops, not layers, and ops never carry masks.
+    _drops_masks_silently = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # As Keras 3: whoever calls build() directly still ends up with a built layer.
@@ -221,6 +238,24 @@ class Layer(Operation):
             )
         return self._output_shape
 
+    # -- masking ------------------------------------------------------------------------
+    @property
+    def supports_masking(self) -> bool:
+        """Whether the layer sets its outputs' mask from ``compute_mask`` (Keras 3: True by
+        default for a layer that overrides ``compute_mask``; layers that pass masks on, such as
+        Dense or Dropout, set it to True in ``__init__``)."""
+        value = self.__dict__.get("_supports_masking")
+        return _overrides_compute_mask(type(self)) if value is None else value
+
+    @supports_masking.setter
+    def supports_masking(self, value: bool) -> None:
+        object.__setattr__(self, "_supports_masking", bool(value))
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The mask of the outputs for ``inputs`` whose mask is ``mask``: by default ``mask``
+        itself when the layer ``supports_masking``, else None (Keras 3)."""
+        return mask if self.supports_masking else None
+
     # -- weights ------------------------------------------------------------------------
     def add_weight(
         self,
@@ -314,10 +349,17 @@ class Layer(Operation):
             self.set_weights(self._initial_weights)
             self._initial_weights = None
 
-    def __call__(self, inputs: Any, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
-        if any_symbolic(inputs):
-            return symbolic_call(self, inputs, *args, training=training, **kwargs)
+    def __call__(
+        self, inputs: Any, *args: Any, training: bool | None = None, mask: Any = None, **kwargs: Any
+    ) -> Any:
+        if any_symbolic(inputs) or (mask is not None and any_symbolic(mask)):
+            return self._symbolic_call(inputs, args, training, mask, kwargs)
         inputs = self._convert_inputs(inputs)
+        if mask is not None:
+            mask = _checked_mask(self, inputs, mask)
+            previous_mask = mask
+        else:
+            previous_mask = _mask_of(inputs)
         if not self.built:
             self._ensure_built(map_structure(_batch_shape, inputs))
         if training is None:
@@ -330,8 +372,17 @@ class Layer(Operation):
         _CallContext.training = training
         _CallContext.depth += 1
         try:
-            if _accepts_training(type(self)):
+            call_arguments = _call_arguments(type(self))
+            if call_arguments.training:
                 kwargs["training"] = training
+            if call_arguments.mask:
+                kwargs["mask"] = previous_mask
+            elif mask is not None:
+                if not call_arguments.var_keyword:
+                    raise _mask_not_accepted(self)
+                kwargs["mask"] = mask
+            if call_arguments.named_masks:
+                _fill_named_masks(call_arguments, inputs, args, kwargs)
             outputs = self.call(inputs, *args, **kwargs)
         finally:
             _CallContext.depth -= 1
@@ -340,13 +391,57 @@ class Layer(Operation):
             for out in flatten(outputs):
                 if isinstance(out, Tensor):
                     self.add_loss(self.activity_regularizer(out))
+        if previous_mask is not None or _overrides_compute_mask(type(self)):
+            self._set_output_masks(inputs, outputs, previous_mask)
+        return outputs
+
+    def _set_output_masks(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
+        """Attach ``compute_mask(inputs, previous_mask)`` to the outputs that have no mask yet
+        (Keras's ``_set_mask_metadata``); warn when a mask meets a layer that drops it."""
+        if not self.supports_masking:
+            if previous_mask is not None:
+                _warn_mask_dropped(self)
+            return
+        flat_outputs = flatten(outputs)
+        if all(getattr(out, "_keras_mask", None) is not None for out in flat_outputs):
+            return  # call() set them itself
+        output_masks = self.compute_mask(inputs, previous_mask)
+        if output_masks is None:
+            return
+        for out, out_mask in zip(flat_outputs, flatten(output_masks)):
+            if out_mask is not None and isinstance(out, Tensor) and out._keras_mask is None:
+                out._keras_mask = out_mask if isinstance(out_mask, Tensor) else Tensor(xp.asarray(out_mask))
+
+    def _symbolic_call(self, inputs: Any, args: tuple, training: Any, mask: Any, kwargs: dict) -> Any:
+        """A call on symbolic tensors: record the node, then give the outputs the symbolic mask
+        that ``compute_mask`` would give them (found by running it on a sample of zeros)."""
+        if mask is not None:
+            _checked_mask(self, inputs, mask)
+            call_arguments = _call_arguments(type(self))
+            if not (call_arguments.mask or call_arguments.var_keyword):
+                raise _mask_not_accepted(self)
+            kwargs["mask"] = mask
+            previous_mask = mask
+        else:
+            previous_mask = _mask_of(inputs)
+        outputs = symbolic_call(self, inputs, *args, training=training, **kwargs)
+        if previous_mask is None and not _overrides_compute_mask(type(self)):
+            return outputs
+        if not self.supports_masking:
+            if previous_mask is not None:
+                _warn_mask_dropped(self)
+            return outputs
+        record_output_masks(outputs, _sample_output_masks(self, inputs, previous_mask), OutputMask)
         return outputs
 
     def _convert_inputs(self, inputs: Any) -> Any:
         if isinstance(inputs, Tensor):
             dtype = inputs.data.dtype
             if self.autocast and dtype.kind == "f" and backend.standardize_dtype(dtype) != self._dtype:
-                return _cast(inputs, self._dtype)
+                mask = inputs._keras_mask
+                inputs = _cast(inputs, self._dtype)
+                if mask is not None:  # as Keras: the cast keeps the mask
+                    inputs._keras_mask = mask
             return inputs
         if isinstance(inputs, xp.ndarray):
             if self.autocast and inputs.dtype.kind == "f" and backend.standardize_dtype(inputs.dtype) != self._dtype:
@@ -407,6 +502,29 @@ class Layer(Operation):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+class OutputMask(Layer):
+    """The mask of a layer's output as a step of a graph: called on the output's value, it
+    returns the ``_keras_mask`` the layer attached to it. A symbolic tensor's ``_keras_mask`` is
+    the output of one, so it can be passed on like any tensor (``layer(x, mask=y._keras_mask)``)."""
+
+    def __init__(self, mask_shape: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._mask_shape = None if mask_shape is None else tuple(mask_shape)
+        self.supports_masking = True  # the mask is the output: it has none of its own
+
+    def call(self, inputs: Any) -> Any:
+        return inputs._keras_mask if isinstance(inputs, Tensor) else None
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return self._mask_shape if self._mask_shape is not None else tuple(input_shape)[:-1]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "mask_shape": self._mask_shape}
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -503,18 +621,180 @@ def _unique(items: list) -> list:
     return out
 
 
-_ACCEPTS_TRAINING: dict[type, bool] = {}
+class _CallArguments:
+    """What ``call``'s signature says about the arguments ``__call__`` fills in."""
+
+    __slots__ = ("training", "mask", "var_keyword", "named_masks", "positional")
+
+    def __init__(self, call: Callable) -> None:
+        parameters = inspect.signature(call).parameters
+        self.var_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+        # `training` also reaches a **kwargs; the input's mask only a call that names `mask`.
+        self.training = "training" in parameters or self.var_keyword
+        self.mask = "mask" in parameters
+        # The tensor arguments after `self`, in order; `<name>_mask` parameters (Keras's
+        # query_mask, value_mask, ...) receive the mask of the tensor argument `<name>`.
+        self.positional = [
+            name
+            for name, p in parameters.items()
+            if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        ][1:]
+        self.named_masks = {
+            name[: -len("_mask")]: name
+            for name in parameters
+            if name.endswith("_mask") and name[: -len("_mask")] in parameters
+        }
+
+
+_CALL_ARGUMENTS: dict[type, _CallArguments] = {}
+
+
+def _call_arguments(cls: type) -> _CallArguments:
+    cached = _CALL_ARGUMENTS.get(cls)
+    if cached is None:
+        cached = _CALL_ARGUMENTS[cls] = _CallArguments(cls.call)
+    return cached
+
+
+def _fill_named_masks(call_arguments: _CallArguments, inputs: Any, args: tuple, kwargs: dict) -> None:
+    """Set each ``<name>_mask`` argument that was not given to the mask of the tensor passed as
+    ``<name>`` (Keras 3: ``attention(query, value)`` gets ``query_mask`` and ``value_mask``)."""
+    given = dict(zip(call_arguments.positional, (inputs, *args)))
+    for name, mask_name in call_arguments.named_masks.items():
+        if kwargs.get(mask_name) is not None:
+            continue
+        value = kwargs[name] if name in kwargs else given.get(name)
+        mask = _mask_of(value)
+        if mask is not None:
+            kwargs[mask_name] = mask
 
 
 def _accepts_training(cls: type) -> bool:
-    cached = _ACCEPTS_TRAINING.get(cls)
+    return _call_arguments(cls).training
+
+
+_OVERRIDES_COMPUTE_MASK: dict[type, bool] = {}
+
+
+def _overrides_compute_mask(cls: type) -> bool:
+    """Whether ``cls`` defines its own ``compute_mask`` (Keras's default for supports_masking)."""
+    cached = _OVERRIDES_COMPUTE_MASK.get(cls)
     if cached is None:
-        parameters = inspect.signature(cls.call).parameters
-        cached = "training" in parameters or any(
-            p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
-        )
-        _ACCEPTS_TRAINING[cls] = cached
+        cached = _OVERRIDES_COMPUTE_MASK[cls] = cls.compute_mask is not Layer.compute_mask
     return cached
+
+
+# -- masks --------------------------------------------------------------------------------
+def _mask_of(inputs: Any) -> Any:
+    """The ``_keras_mask`` of ``inputs``: one mask for a tensor, a list (or dict) of masks for a
+    structure of tensors when any has one, else None."""
+    if isinstance(inputs, (Tensor, SymbolicTensor)):
+        return inputs._keras_mask
+    if isinstance(inputs, (list, tuple)):
+        masks = [_mask_of(value) for value in inputs]
+        return masks if any(m is not None for m in masks) else None
+    if isinstance(inputs, dict):
+        by_key = {key: _mask_of(value) for key, value in inputs.items()}
+        return by_key if any(m is not None for m in by_key.values()) else None
+    return None
+
+
+def _checked_mask(layer: Layer, inputs: Any, mask: Any) -> Any:
+    """``mask`` given explicitly (``layer(x, mask=m)``), as boolean tensors, after checking that
+    each mask's shape is the leading axes of its input's shape."""
+    if isinstance(inputs, (list, tuple)) and isinstance(mask, (list, tuple)):
+        if len(mask) != len(inputs):
+            raise ValueError(
+                f"Layer '{layer.name}' ({type(layer).__name__}) was called on {len(inputs)} inputs "
+                f"with a list of {len(mask)} masks. Pass one mask per input (None for an input "
+                "without one)."
+            )
+        return type(mask)(_checked_mask(layer, x, m) for x, m in zip(inputs, mask))
+    if isinstance(inputs, dict) and isinstance(mask, dict):
+        return {key: _checked_mask(layer, inputs[key], m) for key, m in mask.items() if key in inputs}
+    if mask is None:
+        return None
+    if isinstance(inputs, (list, tuple, dict)):
+        # One mask for several inputs (e.g. Keras's attention masks): passed on unchecked.
+        return mask if isinstance(mask, (Tensor, SymbolicTensor)) else Tensor(xp.asarray(mask))
+    if not isinstance(mask, (Tensor, SymbolicTensor)):
+        mask = Tensor(xp.asarray(mask))
+    mask_shape, input_shape = tuple(mask.shape), tuple(getattr(inputs, "shape", ()))
+    if not _mask_fits(mask_shape, input_shape) and not (
+        # A channels_first layer's steps come after its features: (batch, features, steps).
+        getattr(layer, "data_format", None) == "channels_first"
+        and _mask_fits(mask_shape, input_shape[:1] + input_shape[2:])
+    ):
+        leading = input_shape[:-1] if len(input_shape) > 1 else input_shape
+        raise ValueError(
+            f"Layer '{layer.name}' ({type(layer).__name__}) received a mask of shape {mask_shape} "
+            f"for an input of shape {input_shape}. A mask's shape must be the leading axes of its "
+            f"input's shape (e.g. {leading} for (batch, steps) when the input is "
+            f"(batch, steps, features)): True for the entries that count. Pass a mask of that "
+            "shape, or let the mask travel with the tensor (Embedding(mask_zero=True), Masking)."
+        )
+    if isinstance(mask, Tensor) and mask.data.dtype != bool:
+        mask = Tensor(mask.data.astype(bool))
+    return mask
+
+
+def _mask_fits(mask_shape: tuple, input_shape: tuple) -> bool:
+    """Whether ``mask_shape`` is the leading axes of ``input_shape`` (None matches any size)."""
+    return len(mask_shape) <= len(input_shape) and all(
+        m is None or n is None or m == n for m, n in zip(mask_shape, input_shape)
+    )
+
+
+def _mask_not_accepted(layer: Layer) -> TypeError:
+    return TypeError(
+        f"Layer '{layer.name}' ({type(layer).__name__}) was given `mask=`, but its call() has no "
+        "`mask` argument, so it cannot use one. Give call() a `mask=None` argument (Keras's way "
+        "to read masks), or call the layer without `mask=`."
+    )
+
+
+def _warn_mask_dropped(layer: Layer) -> None:
+    if layer._drops_masks_silently:
+        return
+    warnings.warn(
+        f"Layer '{layer.name}' (of type {type(layer).__name__}) was passed an input with a mask "
+        "attached to it. However, this layer does not support masking and will therefore destroy "
+        "the mask information. Downstream layers will not see the mask.",
+        stacklevel=4,  # the line that called the layer
+    )
+
+
+def _sample_output_masks(layer: Layer, inputs: Any, previous_mask: Any) -> Any:
+    """The shapes and dtypes of the masks ``layer.compute_mask`` gives for symbolic ``inputs``,
+    found by running it on a sample of zeros (one sample for an unknown batch axis), as symbolic
+    tensors (or None where it gives none)."""
+
+    def sample(value: Any) -> Any:
+        if not isinstance(value, SymbolicTensor):
+            return value
+        shape = tuple(1 if n is None else n for n in value.shape)
+        if value.dtype == "string":
+            return Tensor(xp.full(shape, "", dtype=object))
+        return Tensor(xp.zeros(shape, dtype=value.dtype))
+
+    def sample_mask(value: Any) -> Any:
+        if not isinstance(value, SymbolicTensor):
+            return value
+        return Tensor(xp.ones(tuple(1 if n is None else n for n in value.shape), dtype=bool))
+
+    with no_grad():
+        masks = layer.compute_mask(map_structure(sample, inputs), map_structure(sample_mask, previous_mask))
+    batch_unknown = _first_dim_unknown(map_structure(lambda t: getattr(t, "shape", None), inputs))
+
+    def symbolic(value: Any) -> Any:
+        if value is None:
+            return None
+        shape = tuple(value.shape)
+        if batch_unknown and shape:
+            shape = (None, *shape[1:])
+        return SymbolicTensor(shape, dtype=getattr(value, "dtype", "bool"))
+
+    return map_structure(symbolic, masks)
 
 
 def _batch_shape(value: Any) -> Any:

@@ -5,6 +5,11 @@ with broadcasting (an axis of size 1 stretches to the other input's size); ``Con
 along an axis; ``Dot`` takes per-sample dot products. Each also has a function form
 (``layers.add([a, b])``, ``layers.concatenate([a, b])``, ...) that creates the layer and calls it.
 All are built from differentiable numeras ops, so gradients flow to every input.
+
+Masks, as Keras 3: the element-wise layers give their output the logical OR of their inputs'
+masks (None unless every input has one); ``Multiply``, ``Maximum`` and ``Minimum`` also keep a
+masked entry from affecting the result; ``Concatenate`` joins the masks along its axis; ``Dot``
+gives no mask.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Any
 
 from numeras import ops
 from numeras.autodiff import Tensor
+from numeras.backend import xp
 from numeras.layers.layer import Layer
 
 Shape = tuple
@@ -114,6 +120,17 @@ class Merge(Layer):
     def _merge_function(self, inputs: list[Tensor]) -> Tensor:
         raise NotImplementedError
 
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The OR of the inputs' masks (a step counts if it counts in any input), or None when
+        some input has no mask (Keras 3)."""
+        masks = _checked_mask_list(inputs, mask)
+        if masks is None or any(m is None for m in masks):
+            return None
+        output = _mask_array(masks[0])
+        for m in masks[1:]:
+            output = output | _mask_array(m)
+        return Tensor(output)
+
     def call(self, inputs: Any) -> Tensor:
         if not isinstance(inputs, (list, tuple)):
             raise ValueError(
@@ -163,9 +180,24 @@ class Multiply(Merge):
     """Multiplies a list of inputs element-wise: ``output = x1 * x2 * ... * xn``."""
 
     def _merge_function(self, inputs: list[Tensor]) -> Tensor:
-        output = inputs[0]
-        for tensor in inputs[1:]:
-            output = ops.multiply(output, tensor)
+        masks = [_feature_mask(t) for t in inputs]
+        if all(m is None for m in masks):
+            output = inputs[0]
+            for tensor in inputs[1:]:
+                output = ops.multiply(output, tensor)
+            return output
+        # As Keras: a masked entry multiplies by 1; where every input has a mask, entries
+        # masked in all of them are 0.
+        output = None
+        for tensor, mask in zip(inputs, masks):
+            if mask is not None:
+                tensor = ops.where(mask, tensor, xp.ones((), dtype=tensor.data.dtype))
+            output = tensor if output is None else ops.multiply(output, tensor)
+        if all(m is not None for m in masks):
+            union = masks[0]
+            for mask in masks[1:]:
+                union = union | mask
+            output = ops.where(union, output, xp.zeros((), dtype=output.data.dtype))
         return output
 
 
@@ -183,20 +215,14 @@ class Maximum(Merge):
     """The element-wise maximum of a list of inputs (the gradient goes to the larger input)."""
 
     def _merge_function(self, inputs: list[Tensor]) -> Tensor:
-        output = inputs[0]
-        for tensor in inputs[1:]:
-            output = ops.maximum(output, tensor)
-        return output
+        return _merge_ignoring_masked(ops.maximum, inputs)
 
 
 class Minimum(Merge):
     """The element-wise minimum of a list of inputs (the gradient goes to the smaller input)."""
 
     def _merge_function(self, inputs: list[Tensor]) -> Tensor:
-        output = inputs[0]
-        for tensor in inputs[1:]:
-            output = ops.minimum(output, tensor)
-        return output
+        return _merge_ignoring_masked(ops.minimum, inputs)
 
 
 class Concatenate(Merge):
@@ -266,8 +292,75 @@ class Concatenate(Merge):
             raise ValueError("A `Concatenate` layer should be called on a list of inputs, e.g. [x1, x2].")
         return ops.concatenate(list(inputs), axis=self.axis)
 
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The inputs' masks joined along ``axis`` (an input without a mask counts everywhere),
+        reduced over the last axis (Keras 3); None when no input has a mask."""
+        masks = _checked_mask_list(inputs, mask)
+        if masks is None or all(m is None for m in masks):
+            return None
+        full = []
+        for tensor, m in zip(inputs, masks):
+            shape = tuple(tensor.shape)
+            if m is None:
+                full.append(xp.ones(shape, dtype=bool))
+                continue
+            m = _mask_array(m)
+            if m.ndim < len(shape):
+                m = xp.broadcast_to(m[..., None], shape)
+            full.append(m)
+        return Tensor(xp.concatenate(full, axis=self.axis).any(axis=-1))
+
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}
+
+
+# -- masks ---------------------------------------------------------------------------------
+def _mask_array(mask: Any) -> Any:
+    """A mask's boolean array."""
+    return (mask.data if isinstance(mask, Tensor) else xp.asarray(mask)).astype(bool, copy=False)
+
+
+def _checked_mask_list(inputs: Any, mask: Any) -> list | None:
+    """``mask`` as one entry per input (None when there is none at all), checked as Keras does."""
+    if mask is None:
+        return None
+    if not isinstance(mask, (list, tuple)):
+        raise ValueError(f"`mask` should be a list of one mask per input. Received: mask={mask!r}")
+    if not isinstance(inputs, (list, tuple)):
+        raise ValueError(f"`inputs` should be a list. Received: inputs={inputs!r}")
+    if len(mask) != len(inputs):
+        raise ValueError(
+            "The lists `inputs` and `mask` should have the same length. Received "
+            f"{len(inputs)} inputs and {len(mask)} masks."
+        )
+    return list(mask)
+
+
+def _feature_mask(tensor: Tensor) -> Any:
+    """The tensor's mask broadcast over its last (feature) axis, as a boolean array, or None."""
+    mask = tensor._keras_mask if isinstance(tensor, Tensor) else None
+    if mask is None:
+        return None
+    return xp.broadcast_to(_mask_array(mask)[..., None], tensor.shape)
+
+
+def _merge_ignoring_masked(merge: Any, inputs: list[Tensor]) -> Tensor:
+    """Fold ``merge`` (maximum, minimum) over the inputs so that a masked entry never wins: it
+    takes the value of the other operand (Keras's ``_apply_merge_op_and_or_mask``)."""
+    output = None
+    output_mask = None
+    for tensor in inputs:
+        mask = _feature_mask(tensor)
+        if output is None:
+            output, output_mask = tensor, mask
+            continue
+        if mask is not None:
+            tensor = ops.where(mask, tensor, output)
+        if output_mask is not None:
+            output = ops.where(output_mask, output, tensor)
+        output_mask = output_mask | mask if mask is not None and output_mask is not None else None
+        output = merge(output, tensor)
+    return output
 
 
 def batch_dot(x: Tensor, y: Tensor, axes: Any = None) -> Tensor:
@@ -396,6 +489,10 @@ class Dot(Merge):
             x1 = normalize(x1, axis=axes[0])
             x2 = normalize(x2, axis=axes[1])
         return batch_dot(x1, x2, axes)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """None: the dot product sums the steps away (Keras 3)."""
+        return None
 
     def get_config(self) -> dict:
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}

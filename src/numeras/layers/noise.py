@@ -25,6 +25,7 @@ class GaussianNoise(Layer):
 
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.supports_masking = True
         if not float(stddev) >= 0:
             raise ValueError(f"GaussianNoise: `stddev` must be a non-negative float, received {stddev!r}.")
         self.stddev = float(stddev)
@@ -52,6 +53,7 @@ class GaussianDropout(Layer):
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.supports_masking = True
         if not 0 <= float(rate) < 1:
             raise ValueError(f"GaussianDropout: `rate` must be a probability in [0, 1), received {rate!r}.")
         self.rate = float(rate)

@@ -52,6 +52,7 @@ class BatchNormalization(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.supports_masking = True
         if renorm:
             raise ValueError(
                 "BatchNormalization: batch renormalization (`renorm=True`) is not implemented in numeras; "

@@ -56,6 +56,8 @@ class TensorOperator(Layer):
     getitem's index in :func:`encode_key`'s form.
     """
 
+    _drops_masks_silently = True  # an op in Keras: masks do not pass, and no warning says so
+
     def __init__(
         self,
         operator: str,

@@ -17,6 +17,7 @@ from numeras.autodiff.ops.convolution import (
     standardize_padding,
     standardize_tuple,
 )
+from numeras.backend import xp
 from numeras.layers.layer import Layer
 
 
@@ -197,10 +198,37 @@ class BaseGlobalPooling(Layer):
 
 
 class GlobalAveragePooling1D(BaseGlobalPooling):
-    """Mean over the steps axis: (batch, steps, channels) -> (batch, channels)."""
+    """Mean over the steps axis: (batch, steps, channels) -> (batch, channels).
+
+    With a mask of shape (batch, steps) (e.g. from ``Embedding(mask_zero=True)``) the mean is
+    over the unmasked steps only, as Keras 3; the output has no mask.
+    """
 
     rank = 1
     mode = "average"
+
+    def __init__(self, data_format: Any = None, keepdims: bool = False, **kwargs: Any) -> None:
+        super().__init__(data_format=data_format, keepdims=keepdims, **kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs: Tensor, mask: Any = None) -> Tensor:
+        if mask is None:
+            return super().call(inputs)
+        if inputs.ndim != 3:
+            return super().call(inputs)  # raises the rank error
+        steps_axis = 1 if self.data_format == "channels_last" else 2
+        feature_axis = 2 if self.data_format == "channels_last" else 1
+        keep = xp.expand_dims(mask.data if isinstance(mask, Tensor) else xp.asarray(mask), feature_axis)
+        keep = keep.astype(bool, copy=False)
+        dtype = inputs.data.dtype
+        # The sum over the unmasked steps over their number: masked steps add nothing (not even
+        # a NaN they might hold).
+        total = ops.sum(ops.where(keep, inputs, xp.zeros((), dtype=dtype)), axis=steps_axis, keepdims=self.keepdims)
+        count = keep.sum(axis=steps_axis, keepdims=self.keepdims, dtype=dtype)
+        return ops.divide(total, Tensor(count))
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None
 
 
 class GlobalAveragePooling2D(BaseGlobalPooling):

@@ -17,6 +17,7 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.supports_masking = True
         if not 0 <= rate < 1:
             raise ValueError(
                 f"Dropout: `rate` must be a probability in [0, 1), received {rate!r}."

@@ -4,6 +4,10 @@ The reduction rules are Keras 3's: ``"sum_over_batch_size"`` (the default) and `
 weighted per-sample losses and divide by their number of elements (not by the sum of the
 weights); ``"mean_with_sample_weight"`` divides by the sum of the weights instead; ``"sum"``
 only sums; ``"none"``/``None`` return the weighted per-sample losses.
+
+Masks, as Keras 3: when ``y_pred`` carries a mask (its ``_keras_mask``, e.g. the padding mask of
+``Embedding(mask_zero=True)`` passed on by per-step layers), the masked entries get weight 0 and
+the mean reductions divide by the number of unmasked entries instead of all of them.
 """
 
 from __future__ import annotations
@@ -62,10 +66,17 @@ class Loss:
         return self._dtype
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
-        """The reduced loss of a batch: ``reduction(call(y_true, y_pred) * sample_weight)``."""
+        """The reduced loss of a batch: ``reduction(call(y_true, y_pred) * sample_weight)``, the
+        entries masked by ``y_pred``'s mask (if it carries one) left out."""
+        in_mask = getattr(y_pred, "_keras_mask", None)
         y_pred = convert_to_tensor(y_pred, dtype=self._dtype)
         y_true = convert_to_tensor(y_true, dtype=self._dtype)
         values, mask = self._call_with_mask(y_true, y_pred)
+        out_mask = getattr(values, "_keras_mask", None)
+        if out_mask is not None:
+            mask = out_mask if mask is None else _mask_array(mask) & _mask_array(out_mask)
+        if in_mask is not None:
+            mask = in_mask if mask is None else _mask_array(mask) & _mask_array(in_mask)
         return reduce_weighted_values(
             values, sample_weight=sample_weight, mask=mask, reduction=self.reduction, dtype=self._dtype
         )
@@ -140,11 +151,16 @@ def _raw(x: Any):
     return x.data if isinstance(x, Tensor) else x
 
 
-def _apply_mask(sample_weight: Any, mask: Any, dtype: str, reduction: str | None):
-    """Merge a boolean mask into the sample weights (Keras's ``apply_mask``).
+def _mask_array(mask: Any):
+    return xp.asarray(_raw(mask)).astype(bool, copy=False)
+
+
+def apply_mask(sample_weight: Any, mask: Any, dtype: str, reduction: str | None):
+    """Merge a boolean mask into the sample weights (Keras's ``apply_mask``), as an array.
 
     For the mean reductions the valid entries are scaled by total / valid so that dividing by
-    the number of elements afterwards gives the mean over the valid entries only.
+    the number of elements afterwards gives the mean over the valid entries only (0 when no
+    entry is valid); for the others (``"sum"``, which metrics use) the mask is 1/0.
     """
     if mask is None:
         return sample_weight
@@ -159,6 +175,9 @@ def _apply_mask(sample_weight: Any, mask: Any, dtype: str, reduction: str | None
         sample_weight = sample_weight.reshape(sample_weight.shape[:-1])
     elif mask.ndim == sample_weight.ndim + 1 and mask.shape[-1] == 1:
         mask = mask.reshape(mask.shape[:-1])
+    elif 0 < sample_weight.ndim < mask.ndim and sample_weight.shape == mask.shape[: sample_weight.ndim]:
+        # One weight per sample against a per-step mask, (n,) against (n, t): weight each row.
+        sample_weight = sample_weight.reshape(sample_weight.shape + (1,) * (mask.ndim - sample_weight.ndim))
     return sample_weight * mask
 
 
@@ -203,7 +222,7 @@ def reduce_weighted_values(
     values = convert_to_tensor(values)
     if dtype is not None and values.data.dtype.kind == "f" and values.dtype != backend.standardize_dtype(dtype):
         values = ops.cast(values, dtype)
-    sample_weight = _apply_mask(sample_weight, mask, values.dtype, reduction)
+    sample_weight = apply_mask(sample_weight, mask, values.dtype, reduction)
     if sample_weight is not None:
         weights = _weights_like(values, sample_weight, values.dtype)
         values, weights = squeeze_or_expand_to_same_rank(values, weights)

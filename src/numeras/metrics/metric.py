@@ -3,6 +3,10 @@
 Metrics never need gradients: they read the raw arrays of Tensors and update their Variables in
 place with vectorised NumPy, so a metric costs microseconds per batch. ``result()`` returns a
 Python float for scalar metrics (a NumPy array for metrics with several thresholds).
+
+Masks, as Keras 3: ``MeanMetricWrapper`` (accuracy, the loss metrics, ...) weights each entry by
+``y_pred``'s mask (``_keras_mask``), so padded steps count for nothing; ``Mean`` and ``Sum`` do the
+same with a mask on ``values`` when sample weights are given.
 """
 
 from __future__ import annotations
@@ -131,9 +135,14 @@ def reduce_to_samplewise_values(values, sample_weight: Any, reduce_fn: Callable,
     Values are first reduced to the rank of the weights (with ``reduce_fn``: mean for ``Mean``,
     sum for ``Sum``), weighted, then reduced over every axis after the first.
     """
+    mask = getattr(values, "_keras_mask", None)
     values = as_array(values, dtype)
     if sample_weight is not None:
         sample_weight = as_array(sample_weight, dtype)
+        if mask is not None:
+            from numeras.losses.loss import apply_mask
+
+            sample_weight = apply_mask(sample_weight, mask, dtype=dtype, reduction="sum")
         values, sample_weight = squeeze_or_expand_arrays(values, sample_weight)
         weight_ndim, values_ndim = sample_weight.ndim, values.ndim
         if values_ndim > weight_ndim:
@@ -234,8 +243,13 @@ class MeanMetricWrapper(Mean):
             self._direction = "down"
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        mask = getattr(y_pred, "_keras_mask", None)
         with no_grad():
             values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:
+            from numeras.losses.loss import apply_mask
+
+            sample_weight = apply_mask(sample_weight, mask, dtype=self._dtype, reduction="sum")
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self) -> dict:

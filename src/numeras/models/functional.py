@@ -89,7 +89,14 @@ class Functional(Function, Model):
 
     # -- running the graph --------------------------------------------------------------
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
-        return self._replay(self._standardize_inputs(inputs), training=training)
+        flat = self._standardize_inputs(inputs)
+        if mask is not None:
+            # As Keras: the masks of the inputs (given, or carried by them) start the graph.
+            masks = [mask] if len(self._inputs) == 1 else self._match_to_inputs(mask, "`mask`")
+            for value, value_mask in zip(flat, masks):
+                if value_mask is not None and isinstance(value, Tensor) and value._keras_mask is None:
+                    value._keras_mask = value_mask
+        return self._replay(flat, training=training)
 
     def _standardize_inputs(self, inputs: Any) -> list:
         flat = self._match_to_inputs(inputs, "the input")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from numeras.autodiff import Tensor
 from numeras.layers.input_layer import InputLayer
 from numeras.layers.layer import Layer
 from numeras.models.model import Model
@@ -120,7 +121,9 @@ class Sequential(Model):
         self._output_shape = shape
         self.built = True
 
-    def call(self, inputs: Any, training: bool | None = None) -> Any:
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
+        if mask is not None and isinstance(inputs, Tensor) and inputs._keras_mask is None:
+            inputs._keras_mask = mask  # the mask travels with the tensor through the layers
         outputs = inputs
         for layer in self.layers:
             outputs = layer(outputs, training=training)

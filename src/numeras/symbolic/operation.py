@@ -105,6 +105,23 @@ def symbolic_call(operation: Operation, inputs: Any, *args: Any, **kwargs: Any) 
     return outputs
 
 
+def record_output_masks(outputs: Any, masks: Any, make_operation: Any) -> None:
+    """Give each symbolic output without a mask its mask from ``masks`` (a symbolic tensor per
+    output, or None). Each mask is made the output of a node of ``make_operation(mask_shape)``,
+    an operation that, given the output's value, returns its ``_keras_mask``: so the mask is a
+    tensor of the graph like any other (``layer(x, mask=y._keras_mask)`` replays)."""
+    if masks is None:
+        return
+    for tensor, mask in zip(flatten(outputs), flatten(masks)):
+        if mask is None or not isinstance(tensor, SymbolicTensor) or tensor._keras_mask is not None:
+            continue
+        operation = make_operation(mask.shape)
+        mask.name = operation.name
+        mask._keras_history = (operation, 0, 0)
+        operation._inbound.append(Node(operation, tensor, mask, (), {}))
+        tensor._keras_mask = mask
+
+
 def record_input(operation: Operation, tensor: SymbolicTensor) -> SymbolicTensor:
     """Make ``tensor`` the output of an input node of ``operation`` (a call without inputs, what
     ``InputLayer`` is): graphs start from such tensors. Returns ``tensor``."""

@@ -18,6 +18,7 @@ class SymbolicTensor:
     """A placeholder with a shape (``None`` for the batch axis) and a dtype, but no values.
 
     ``_keras_history`` is (operation, node_index, tensor_index): which call produced it.
+    ``_keras_mask`` is the symbolic mask a layer attached (Keras's attribute), or None.
     """
 
     def __init__(self, shape: tuple, dtype: Any = None, name: str | None = None) -> None:
@@ -25,6 +26,7 @@ class SymbolicTensor:
         self.dtype = backend.standardize_dtype(dtype)
         self.name = name
         self._keras_history: tuple | None = None
+        self._keras_mask: SymbolicTensor | None = None
 
     @property
     def ndim(self) -> int:

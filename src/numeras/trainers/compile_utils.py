@@ -4,7 +4,9 @@
 or a dict keyed by output name), weights them and sums them; with several losses it also keeps
 one ``Mean`` per output, reported as ``<output_name>_loss``. ``CompileMetrics`` maps metrics the
 same way and reports them as ``<output_name>_<metric_name>`` when the model has several outputs.
-Both follow Keras 3's ``keras/src/trainers/compile_utils.py``.
+Both follow Keras 3's ``keras/src/trainers/compile_utils.py``. An output that carries a mask
+(``_keras_mask``) reaches its losses and metrics with the mask, which weights them (see
+``numeras.losses.loss``).
 """
 
 from __future__ import annotations
@@ -21,8 +23,17 @@ def _is_function_like(value: Any) -> bool:
     return value is None or isinstance(value, str) or callable(value)
 
 
-def _raw(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
+def _prediction_for_metrics(value: Any) -> Any:
+    """A prediction for the metrics: its array, cut from the graph, but still a Tensor carrying
+    the mask when it has one (the metrics weight the entries by it, as Keras)."""
+    if not isinstance(value, Tensor):
+        return value
+    mask = value._keras_mask
+    if mask is None:
+        return value.data
+    detached = Tensor(value.data)
+    detached._keras_mask = mask
+    return detached
 
 
 class _Slot:
@@ -381,14 +392,14 @@ class CompileMetrics(Metric):
             target = targets[group.slot_index]
             if target is None:
                 continue
-            prediction = _raw(self._prediction(y_pred, group.slot_index))
+            prediction = _prediction_for_metrics(self._prediction(y_pred, group.slot_index))
             for metric in group.metrics:
                 metric.update_state(target, prediction)
         for group in self._flat_weighted_metrics:
             target = targets[group.slot_index]
             if target is None:
                 continue
-            prediction = _raw(self._prediction(y_pred, group.slot_index))
+            prediction = _prediction_for_metrics(self._prediction(y_pred, group.slot_index))
             for metric in group.metrics:
                 metric.update_state(target, prediction, sample_weight=weights[group.slot_index])
 
