@@ -297,3 +297,25 @@ from numeras.layers.preprocessing import (  # noqa: E402
 _TEXT_LAYERS = [CategoryEncoding, Embedding, Hashing, IntegerLookup, StringLookup, TextVectorization]
 _REGISTRY.update({cls.__name__: cls for cls in _TEXT_LAYERS})
 __all__ += ["CategoryEncoding", "Embedding", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization"]
+
+# Image augmentation, feature normalization and bucketing (chapter 8; Keras 3's preprocessing layers).
+from numeras.layers.preprocessing import (  # noqa: E402
+    CenterCrop,
+    Discretization,
+    Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Resizing,
+)
+
+_AUGMENTATION_LAYERS = [
+    CenterCrop, Discretization, Normalization, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
+    RandomRotation, RandomTranslation, RandomZoom, Resizing,
+]
+_REGISTRY.update({cls.__name__: cls for cls in _AUGMENTATION_LAYERS})
+__all__ += [cls.__name__ for cls in _AUGMENTATION_LAYERS]
