@@ -327,3 +327,28 @@ def test_augmentation_as_a_dataset_map_step():
     assert [np.asarray(x).shape for x, _ in batches] == [(4, 8, 8, 3), (4, 8, 8, 3), (2, 8, 8, 3)]
     np.testing.assert_array_equal(np.concatenate([y for _, y in batches]), labels)
     assert not np.allclose(np.concatenate([np.asarray(x) for x, _ in batches]), images)
+
+
+def test_resizing_keeps_integer_images_integer():
+    pixels = np.clip(np.round(IMAGES), 0, 255).astype("uint8")
+    out = layers.Resizing(5, 7, interpolation="bicubic")(pixels).numpy()
+    assert out.dtype == np.uint8
+    as_float = layers.Resizing(5, 7, interpolation="bicubic")(pixels.astype("float32")).numpy()
+    np.testing.assert_array_equal(out, np.clip(np.round(as_float), 0, 255).astype("uint8"))
+    assert layers.RandomRotation(0.1)(pixels).dtype == "float32"
+
+
+@pytest.mark.parametrize(("fill_mode", "period"), [("wrap", 11), ("reflect", 22)])
+def test_far_coordinates_repeat_with_the_mode_period(fill_mode, period):
+    def shifted(dx):
+        return affine_transform(IMAGES, np.tile(np.array([1, 0, dx, 0, 1, 0, 0, 0], np.float32), (2, 1)), "bilinear", fill_mode)
+
+    np.testing.assert_array_equal(shifted(1000 * period + 3), shifted(3))
+    np.testing.assert_array_equal(shifted(-1000 * period - 2), shifted(-2))
+
+
+def test_far_coordinates_in_constant_mode_give_the_fill():
+    far = np.tile(np.array([1, 0, 1e9, 0, 1, -1e9, 0, 0], np.float32), (2, 1))
+    np.testing.assert_array_equal(affine_transform(IMAGES, far, "bilinear", "constant", 4.0), np.full_like(IMAGES, 4.0))
+    nearest = affine_transform(IMAGES, far, "nearest", "nearest")
+    np.testing.assert_array_equal(nearest, np.broadcast_to(IMAGES[:, :1, -1:], IMAGES.shape))

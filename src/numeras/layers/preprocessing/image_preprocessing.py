@@ -90,21 +90,28 @@ def resize_images(images: Tensor, size: tuple[int, int], interpolation: str = "b
 # --- batched affine resampling -----------------------------------------------------------------
 
 
-def _mirror(index: np.ndarray, size: int) -> np.ndarray:
-    # Triangle wave of half-period size - 1: 0 1 2 .. size-1 .. 1 0 1 ...
-    half_period = size - 1
-    if half_period == 0:
-        return np.zeros_like(index)
-    return np.abs((index + half_period) % (2 * half_period) - half_period)
-
-
 def _fix_indices(index: np.ndarray, size: int, fill_mode: str) -> np.ndarray:
     """Integer positions moved inside [0, size) as each mode extends the image."""
-    if fill_mode == "reflect":  # d c b a | a b c d | d c b a (the edge pixel repeats)
-        return (_mirror(2 * index + 1, 2 * size + 1) - 1) // 2
+    if fill_mode == "reflect":  # d c b a | a b c d | d c b a: the edge pixel repeats, period 2 size
+        period = 2 * size
+        index = index % period
+        return np.where(index >= size, period - 1 - index, index)
     if fill_mode == "wrap":
         return index % size
     return np.clip(index, 0, size - 1)
+
+
+def _near_image(coordinates: np.ndarray, size: int, fill_mode: str) -> np.ndarray:
+    """Coordinates beyond a few image sizes moved to an equivalent one nearby: clipped where
+    everything outside looks alike ('constant', 'nearest'), shifted by whole periods otherwise."""
+    limit = 4 * size + 4
+    far = np.abs(coordinates) > limit
+    if not far.any():
+        return coordinates
+    if fill_mode in ("constant", "nearest"):
+        return np.clip(coordinates, -limit, limit)
+    period = 2 * size if fill_mode == "reflect" else size
+    return np.where(far, np.mod(coordinates, period), coordinates)
 
 
 def _round_half_away_from_zero(values: np.ndarray) -> np.ndarray:
@@ -140,33 +147,46 @@ def affine_transform(
     source_rows = row * b1 + col * b0 + b2
     source_cols = row * a1 + col * a0 + a2
     flat = images.reshape(batch * height * width, channels)
-    base = (np.arange(batch) * (height * width))[:, None, None]
+    # int32 arithmetic is faster while flat indices fit. Coordinates far outside the image (an
+    # extreme transform) are first brought near it, so the integer cast cannot overflow.
+    index_dtype = np.int32 if batch * height * width < 2**30 else np.int64
+    source_rows = _near_image(source_rows, height, fill_mode)
+    source_cols = _near_image(source_cols, width, fill_mode)
+    base = (np.arange(batch, dtype=index_dtype) * (height * width))[:, None, None]
     fill = np.asarray(fill_value, dtype=dtype)
+    constant_fill = fill_mode == "constant"
 
-    def gather(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Pixels at integer (rows, cols), each (batch, height, width), fill applied."""
-        fixed_rows = _fix_indices(rows, height, fill_mode)
-        fixed_cols = _fix_indices(cols, width, fill_mode)
-        values = flat[base + fixed_rows * width + fixed_cols]
-        if fill_mode == "constant":
-            outside = (rows < 0) | (rows >= height) | (cols < 0) | (cols >= width)
-            values[outside] = fill
+    def axis_indices(positions: np.ndarray, size: int, scale: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Flat-index contributions of integer positions along one axis, and where they fall outside."""
+        fixed = _fix_indices(positions, size, fill_mode) * scale
+        outside = ((positions < 0) | (positions >= size)) if constant_fill else None
+        return fixed, outside
+
+    def gather(rows: tuple, cols: tuple) -> np.ndarray:
+        """Pixels at the (row, column) index pairs, (batch, height, width, channels), filled outside."""
+        values = np.take(flat, base + rows[0] + cols[0], axis=0)
+        if constant_fill:
+            values[rows[1] | cols[1]] = fill
         return values
 
     if interpolation == "nearest":
-        rows = _round_half_away_from_zero(source_rows).astype(np.int64)
-        cols = _round_half_away_from_zero(source_cols).astype(np.int64)
+        rows = axis_indices(_round_half_away_from_zero(source_rows).astype(index_dtype), height, width)
+        cols = axis_indices(_round_half_away_from_zero(source_cols).astype(index_dtype), width, 1)
         return gather(rows, cols)
     top = np.floor(source_rows)
     left = np.floor(source_cols)
     down = (source_rows - top).astype(dtype)[..., None]
     right = (source_cols - left).astype(dtype)[..., None]
-    top = top.astype(np.int64)
-    left = left.astype(np.int64)
-    out = gather(top, left) * ((1 - down) * (1 - right))
-    out += gather(top, left + 1) * ((1 - down) * right)
-    out += gather(top + 1, left) * (down * (1 - right))
-    out += gather(top + 1, left + 1) * (down * right)
+    top = top.astype(index_dtype)
+    left = left.astype(index_dtype)
+    # Each neighbour's fixed index is computed once and shared by the two gathers that use it.
+    upper, lower = axis_indices(top, height, width), axis_indices(top + 1, height, width)
+    first, second = axis_indices(left, width, 1), axis_indices(left + 1, width, 1)
+    up, left_weight = 1 - down, 1 - right
+    out = gather(upper, first) * (up * left_weight)
+    out += gather(upper, second) * (up * right)
+    out += gather(lower, first) * (down * left_weight)
+    out += gather(lower, second) * (down * right)
     return out
 
 
@@ -366,13 +386,19 @@ class Resizing(_ImageLayer):
         self.antialias = bool(antialias)
 
     def call(self, inputs: Tensor) -> Tensor:
+        source_dtype = inputs.data.dtype
         batch, unbatched = self._to_batch(inputs)
         if self.crop_to_aspect_ratio:
             batch = _crop_to_aspect_ratio(batch, self.height, self.width)
         elif self.pad_to_aspect_ratio:
             batch = self._pad_to_aspect_ratio(batch)
-        resized = resize_images(batch, (self.height, self.width), self.interpolation)
-        return self._from_batch(resized, unbatched)
+        resized = self._from_batch(resize_images(batch, (self.height, self.width), self.interpolation), unbatched)
+        if source_dtype.kind in "iu":
+            # As Keras: integer images (uint8 pixels) stay integers, rounded and saturated.
+            limits = np.iinfo(source_dtype)
+            values = np.clip(np.round(resized.data), limits.min, limits.max)
+            return constant(values.astype(source_dtype))
+        return resized
 
     def _pad_to_aspect_ratio(self, images: Tensor) -> Tensor:
         _, height, width, channels = images.shape
