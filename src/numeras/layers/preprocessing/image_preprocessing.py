@@ -21,6 +21,7 @@ gradient is the transposed matrices applied to the incoming gradient.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -32,6 +33,7 @@ from numeras.autodiff.ops import cast as _cast
 from numeras.autodiff.ops import concatenate, constant, getitem, record, transpose
 from numeras.autodiff.ops.convolution import standardize_data_format
 from numeras.layers.layer import Layer
+from numeras.utils.image_utils import _KERNELS as _RESIZE_KERNELS
 from numeras.utils.image_utils import INTERPOLATIONS
 from numeras.utils.image_utils import _weights as _resize_weights
 
@@ -56,9 +58,25 @@ AFFINE_INTERPOLATIONS = ("nearest", "bilinear")
 # --- differentiable resize ---------------------------------------------------------------------
 
 
-def resize_images(images: Tensor, size: tuple[int, int], interpolation: str = "bilinear") -> Tensor:
+@functools.lru_cache(maxsize=64)
+def _antialiased_weights(in_size: int, out_size: int, interpolation: str) -> np.ndarray:
+    """(out_size, in_size) float32 weights of an antialiased shrink: the kernel is stretched by
+    in_size / out_size so every input pixel contributes (TensorFlow's and JAX's
+    scale_and_translate); growing, 'nearest' and 'area' use the plain weights."""
+    if out_size >= in_size or interpolation in ("nearest", "area"):
+        return _resize_weights(in_size, out_size, interpolation)
+    scale = in_size / out_size
+    centres = (np.arange(out_size) + 0.5) * scale - 0.5
+    weights = _RESIZE_KERNELS[interpolation]((centres[:, None] - np.arange(in_size)[None, :]) / scale)
+    totals = weights.sum(axis=1, keepdims=True)
+    usable = np.abs(totals) > 1000 * np.finfo(np.float32).eps
+    weights = np.where(usable, weights / np.where(totals != 0, totals, 1), 0.0)
+    return weights.astype(np.float32)
+
+
+def resize_images(images: Tensor, size: tuple[int, int], interpolation: str = "bilinear", antialias: bool = False) -> Tensor:
     """A (batch, height, width, channels) tensor resized to ``size`` = (height, width) as
-    ``tf.image.resize`` without antialiasing.
+    ``tf.image.resize`` (``antialias`` stretches the kernel when shrinking).
 
     Forward: y[b] = R x[b] C^T per channel, with R (out_h, h) and C (out_w, w) the per-axis weight
     matrices;  backward: dx[b] = R^T g[b] C.
@@ -72,8 +90,9 @@ def resize_images(images: Tensor, size: tuple[int, int], interpolation: str = "b
     out_height, out_width = int(size[0]), int(size[1])
     if (height, width) == (out_height, out_width):
         return images
-    rows = _resize_weights(height, out_height, interpolation).astype(x.dtype, copy=False)
-    cols = _resize_weights(width, out_width, interpolation).astype(x.dtype, copy=False)
+    weights = _antialiased_weights if antialias else _resize_weights
+    rows = weights(height, out_height, interpolation).astype(x.dtype, copy=False)
+    cols = weights(width, out_width, interpolation).astype(x.dtype, copy=False)
     # Rows: (out_h, h) @ (b, h, w*c); columns: (out_w, w) @ (b*out_h, w, c).
     by_rows = np.matmul(rows, x.reshape(batch, height, width * channels))
     out = np.matmul(cols, by_rows.reshape(batch * out_height, width, channels))
@@ -348,7 +367,7 @@ class Resizing(_ImageLayer):
 
     ``crop_to_aspect_ratio`` first crops the largest centred window with the target's aspect
     ratio; ``pad_to_aspect_ratio`` first pads both sides with ``fill_value`` to that ratio.
-    Differentiable. ``antialias=True`` is not supported (it widens the kernel when shrinking).
+    ``antialias`` widens the kernel when shrinking, so every input pixel counts. Differentiable.
     """
 
     def __init__(
@@ -374,11 +393,6 @@ class Resizing(_ImageLayer):
             )
         if fill_mode != "constant":
             raise ValueError(f"Resizing: `fill_mode` must be 'constant' (the only mode Keras pads with), received {fill_mode!r}.")
-        if antialias:
-            raise ValueError(
-                "Resizing: numeras does not implement `antialias=True`; use antialias=False, or "
-                "interpolation='area' to average pixels when shrinking."
-            )
         self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
         self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
         self.fill_mode = fill_mode
@@ -392,7 +406,7 @@ class Resizing(_ImageLayer):
             batch = _crop_to_aspect_ratio(batch, self.height, self.width)
         elif self.pad_to_aspect_ratio:
             batch = self._pad_to_aspect_ratio(batch)
-        resized = self._from_batch(resize_images(batch, (self.height, self.width), self.interpolation), unbatched)
+        resized = self._from_batch(resize_images(batch, (self.height, self.width), self.interpolation, self.antialias), unbatched)
         if source_dtype.kind in "iu":
             # As Keras: integer images (uint8 pixels) stay integers, rounded and saturated.
             limits = np.iinfo(source_dtype)
