@@ -176,3 +176,24 @@ def test_two_fits_in_one_folder_keep_both_runs(tmp_path):
     model.fit(x, y, epochs=2, batch_size=10, verbose=0, callbacks=[TensorBoard(log_dir)])
     train = scalars(os.path.join(log_dir, "train"))
     assert sorted(s for s, _ in train["epoch_loss"]) == [0, 0, 1]
+
+
+def test_without_write_graph_there_is_no_model_summary(tmp_path):
+    x, y = _data()
+    log_dir = str(tmp_path / "logs")
+    _model().fit(x, y, epochs=1, batch_size=20, verbose=0, callbacks=[TensorBoard(log_dir, write_graph=False)])
+    assert "keras" not in summaries(os.path.join(log_dir, "train"))
+
+
+def test_works_in_the_fake_loop_without_optimizer_iterations(tmp_path, model):
+    from fake_training_loop import fake_fit
+
+    log_dir = str(tmp_path / "logs")
+    history = fake_fit(model, callbacks=[TensorBoard(log_dir, update_freq=2)], epochs=2, steps=5, val_steps=2)
+    train = scalars(os.path.join(log_dir, "train"))
+    np.testing.assert_allclose([v for _, v in train["epoch_loss"]], history.history["loss"], rtol=1e-6)
+    np.testing.assert_allclose([v for _, v in train["epoch_learning_rate"]], [0.001, 0.001], rtol=1e-6)
+    assert [s for s, _ in train["batch_loss"]] == [2, 4, 6, 8, 10]
+    validation = scalars(os.path.join(log_dir, "validation"))
+    assert "evaluation_loss_vs_iterations" not in validation  # no optimizer step count to plot against
+    np.testing.assert_allclose([v for _, v in validation["epoch_accuracy"]], history.history["val_accuracy"], rtol=1e-6)

@@ -179,10 +179,6 @@ def test_flip_rate_is_one_half_and_each_output_is_the_image_or_its_mirror():
     assert np.all(np.all(both == images[:, ::-1, ::-1], axis=(1, 2, 3)) | np.all(both == images, axis=(1, 2, 3)))
 
 
-def _draws(layer, method, batch):
-    return layer._transforms(batch, 32, 32) if method is None else method(batch)
-
-
 def test_rotation_angles_lie_in_the_factor_range_and_fill_it():
     layer = layers.RandomRotation((-0.05, 0.1), seed=0)
     transforms = layer._transforms(2000, 16, 16)
