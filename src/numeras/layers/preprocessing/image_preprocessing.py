@@ -3,7 +3,8 @@
 ``RandomZoom``, ``RandomTranslation``, ``RandomCrop``, ``RandomContrast``, ``RandomBrightness``.
 
 They follow Keras 3: images are a batch (rank 4) or a single image (rank 3), channels last unless
-``data_format="channels_first"``; outputs are in the layer's dtype (float32). The random layers
+``data_format="channels_first"``; outputs are in the layer's dtype (float32), except that
+``Resizing`` keeps integer images integer (rounded and saturated), as Keras does. The random layers
 act only in training: ``fit`` calls them with ``training=True``, ``predict`` and ``evaluate`` with
 ``training=False`` (identity), and a direct call without ``training`` augments, as Keras's own
 ``training=True`` default does. A ``seed`` makes a layer's sequence of draws reproducible.
