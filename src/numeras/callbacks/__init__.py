@@ -4,7 +4,7 @@ Keras 3's ``keras.callbacks`` names: :class:`Callback` (subclass it), :class:`Ca
 (what a training loop calls), :class:`History`, :class:`ProgbarLogger`, :class:`LambdaCallback`,
 :class:`TerminateOnNaN`, :class:`EarlyStopping`, :class:`ModelCheckpoint`,
 :class:`ReduceLROnPlateau`, :class:`LearningRateScheduler`, :class:`CSVLogger` and
-:class:`BackupAndRestore`; plus :func:`plot_history` to draw a ``History`` (needs matplotlib).
+:class:`BackupAndRestore`, :class:`TensorBoard` (needs tensorboardX); plus :func:`plot_history` to draw a ``History`` (needs matplotlib).
 """
 
 from numeras.callbacks.backup_and_restore import BackupAndRestore
@@ -19,6 +19,7 @@ from numeras.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPla
 from numeras.callbacks.model_checkpoint import ModelCheckpoint
 from numeras.callbacks.monitor_callback import MonitorCallback
 from numeras.callbacks.progbar_logger import ProgbarLogger
+from numeras.callbacks.tensorboard import TensorBoard
 from numeras.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "MonitorCallback",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TensorBoard",
     "TerminateOnNaN",
     "plot_history",
 ]

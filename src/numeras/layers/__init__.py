@@ -287,6 +287,28 @@ from numeras.layers.masking import Masking  # noqa: E402
 
 __all__ += ["Masking"]
 
+
+# Image augmentation, feature normalization and bucketing (chapter 8; Keras 3's preprocessing layers).
+from numeras.layers.preprocessing import (  # noqa: E402
+    CenterCrop,
+    Discretization,
+    Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Resizing,
+)
+
+__all__ += [
+    "CenterCrop", "Discretization", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
+    "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
+]
+
+# -- keep this block last: it registers every layer class imported above ----------------------
 # Every layer class above, loadable by name (saved models, ``deserialize``).
 register_builtins(
     _LAYERS, {name: obj for name in __all__ if isinstance(obj := globals()[name], type) and issubclass(obj, Layer)}

@@ -18,6 +18,7 @@ import functools
 import inspect
 import math
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -35,11 +36,16 @@ from numeras.utils.tree import flatten, map_shape_structure, map_structure
 _ALLOWED_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "weights"}
 
 
-class _CallContext:
-    """The ``training`` flag of the outermost call, inherited by nested layer calls."""
+class _ThreadCallContext(threading.local):
+    """The ``training`` flag of the outermost call, inherited by nested layer calls. One per
+    thread: a data pipeline's worker threads calling augmentation layers with ``training=True``
+    must not change what the training thread's layers see."""
 
     training: bool | None = None
     depth = 0
+
+
+_CallContext = _ThreadCallContext()
 
 
 class Layer(Operation):
