@@ -297,3 +297,11 @@ from numeras.layers.preprocessing import (  # noqa: E402
 _TEXT_LAYERS = [CategoryEncoding, Embedding, Hashing, IntegerLookup, StringLookup, TextVectorization]
 _REGISTRY.update({cls.__name__: cls for cls in _TEXT_LAYERS})
 __all__ += ["CategoryEncoding", "Embedding", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization"]
+
+# Transformers (chapter 11): layer normalization and attention.
+from numeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention  # noqa: E402
+from numeras.layers.layer_normalization import LayerNormalization  # noqa: E402
+
+_TRANSFORMER_LAYERS = [AdditiveAttention, Attention, LayerNormalization, MultiHeadAttention]
+_REGISTRY.update({cls.__name__: cls for cls in _TRANSFORMER_LAYERS})
+__all__ += ["AdditiveAttention", "Attention", "LayerNormalization", "MultiHeadAttention"]
