@@ -18,7 +18,19 @@ from typing import Any
 
 from numeras import backend, constraints, initializers
 from numeras.autodiff import Tensor
-from numeras.autodiff.ops import constant, dense, matmul, multiply, reshape, softmax, subtract, sum, tanh, transpose, where
+from numeras.autodiff.ops import (
+    constant,
+    dense,
+    matmul,
+    multiply,
+    reshape,
+    softmax,
+    subtract,
+    sum,
+    tanh,
+    transpose,
+    where,
+)
 from numeras.autodiff.ops.attention import masked_softmax
 from numeras.backend import xp
 from numeras.layers.core import _serialize_regularizer
