@@ -258,3 +258,34 @@ def test_attention_output_mask_and_shape():
     np.testing.assert_array_equal(out.numpy()[0, 2], 0.0)
     np.testing.assert_array_equal(layer.compute_mask([x, x], [query_mask, None]).numpy(), query_mask)
     assert layer.compute_output_shape([(None, 3, 4), (None, 5, 6)]) == (None, 3, 6)
+
+
+def _weight_groups(path):
+    """The ``.../vars`` groups holding datasets in a .keras archive's weights file."""
+    import io
+    import zipfile
+
+    import h5py
+
+    found = set()
+    with zipfile.ZipFile(path) as archive, h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as f:
+        f.visititems(lambda name, obj: found.add(name.rsplit("/", 1)[0]) if isinstance(obj, h5py.Dataset) else None)
+    return found
+
+
+def test_loads_keras_saved_attention_model_and_saves_keras_layout(tmp_path):
+    from numeras import models
+
+    keras_file = os.path.join(FIXTURES, "attention_model.keras")
+    model = models.load_model(keras_file)
+    inputs = [EXPECTED["model/input"], EXPECTED["model/context"]]
+    np.testing.assert_allclose(model.predict(inputs, verbose=0), EXPECTED["model/output"], rtol=1e-5, atol=1e-5)
+    mine = tmp_path / "attention_model.keras"
+    model.save(mine)
+    # Same weight paths as Keras's (layers/multi_head_attention/query_dense/vars, ...), so Keras
+    # can read numeras's file; and the file loads back to the same predictions.
+    assert _weight_groups(mine) == _weight_groups(keras_file)
+    again = models.load_model(mine)
+    np.testing.assert_allclose(again.predict(inputs, verbose=0), EXPECTED["model/output"], rtol=1e-5, atol=1e-5)
+    mha = next(layer for layer in again.layers if isinstance(layer, layers.MultiHeadAttention))
+    assert mha.get_build_config() == {"shapes_dict": {"query_shape": [None, 5, 8], "value_shape": [None, 5, 8]}}

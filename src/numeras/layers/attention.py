@@ -214,10 +214,12 @@ class MultiHeadAttention(Layer):
     dropout = property(lambda self: self._dropout)
     use_bias = property(lambda self: self._use_bias)
     attention_axes = property(lambda self: self._attention_axes)
-    query_dense = property(lambda self: self._query_dense)
-    key_dense = property(lambda self: self._key_dense)
-    value_dense = property(lambda self: self._value_dense)
-    output_dense = property(lambda self: self._output_dense)
+    # Keras keeps the projections in private attributes behind public properties, and its weight
+    # files name them by the properties (query_dense, ...): numeras stores them under those names.
+    _query_dense = property(lambda self: self.query_dense)
+    _key_dense = property(lambda self: self.key_dense)
+    _value_dense = property(lambda self: self.value_dense)
+    _output_dense = property(lambda self: self.output_dense)
 
     # -- building -----------------------------------------------------------------------
     def _projection(self, name: str, contracted: int, output_dims: tuple) -> _Projection:
@@ -245,12 +247,12 @@ class MultiHeadAttention(Layer):
                 f"equal. Received: value_shape={value_shape} and key_shape={key_shape}."
             )
         heads = self._num_heads
-        self._query_dense = self._projection("query", 1, (heads, self._key_dim))
-        self._query_dense.build(query_shape)
-        self._key_dense = self._projection("key", 1, (heads, self._key_dim))
-        self._key_dense.build(key_shape)
-        self._value_dense = self._projection("value", 1, (heads, self._value_dim))
-        self._value_dense.build(value_shape)
+        self.query_dense = self._projection("query", 1, (heads, self._key_dim))
+        self.query_dense.build(query_shape)
+        self.key_dense = self._projection("key", 1, (heads, self._key_dim))
+        self.key_dense.build(key_shape)
+        self.value_dense = self._projection("value", 1, (heads, self._value_dim))
+        self.value_dense.build(value_shape)
         rank = len(query_shape) + 1  # of the projected (batch..., positions..., heads, channels)
         if self._attention_axes is None:
             self._attention_axes = tuple(range(1, rank - 2))
@@ -264,9 +266,23 @@ class MultiHeadAttention(Layer):
                 f"for a query of shape {query_shape}."
             )
         output_dims = self._output_shape_arg or (query_shape[-1],)
-        self._output_dense = self._projection("attention_output", 2, tuple(output_dims))
-        self._output_dense.build((*query_shape[:-1], heads, self._value_dim))
+        self.output_dense = self._projection("attention_output", 2, tuple(output_dims))
+        self.output_dense.build((*query_shape[:-1], heads, self._value_dim))
+        # The dropout sublayer has no weights; built now, as Keras builds it with the attention,
+        # so that a built MultiHeadAttention counts as fully built (saving checks sublayers).
+        self._dropout_layer.built = True
         self._build_input_shape = query_shape
+        self._build_shapes = {"query_shape": query_shape, "value_shape": value_shape}
+        if key_shape is not value_shape:
+            self._build_shapes["key_shape"] = key_shape
+
+    def get_build_config(self) -> dict | None:
+        """Keras's ``{"shapes_dict": {"query_shape": ..., "value_shape": ...[, "key_shape"]}}``:
+        the shapes ``build`` received, for saved files Keras can rebuild the layer from."""
+        shapes = getattr(self, "_build_shapes", None)
+        if not self.built or shapes is None:
+            return None
+        return {"shapes_dict": {name: list(shape) for name, shape in shapes.items()}}
 
     # -- calling ------------------------------------------------------------------------
     def __call__(self, query: Any, value: Any = None, key: Any = None, **kwargs: Any) -> Any:
@@ -317,13 +333,13 @@ class MultiHeadAttention(Layer):
             query, value, query_mask, _mask_array(value_mask), _mask_array(key_mask),
             _mask_array(attention_mask), use_causal_mask,
         )
-        projected_query = self._query_dense(query)
-        projected_key = self._key_dense(key)
-        projected_value = self._value_dense(value)
+        projected_query = self.query_dense(query)
+        projected_key = self.key_dense(key)
+        projected_value = self.value_dense(value)
         attended, scores = self._compute_attention(
             projected_query, projected_key, projected_value, mask, training
         )
-        output = self._output_dense(attended)
+        output = self.output_dense(attended)
         if query_mask is not None:
             _set_keras_mask(output, constant(query_mask))
         if return_attention_scores:

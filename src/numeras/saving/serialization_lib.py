@@ -187,6 +187,8 @@ def get_build_config(layer: Any) -> dict[str, Any] | None:
     """
     if not getattr(layer, "built", False):
         return None
+    if callable(getattr(layer, "get_build_config", None)):
+        return layer.get_build_config()  # a layer built from several shapes (MultiHeadAttention)
     shape = getattr(layer, "_build_input_shape", None)
     from numeras.models.model import Model
 
