@@ -289,3 +289,41 @@ def test_loads_keras_saved_attention_model_and_saves_keras_layout(tmp_path):
     np.testing.assert_allclose(again.predict(inputs, verbose=0), EXPECTED["model/output"], rtol=1e-5, atol=1e-5)
     mha = next(layer for layer in again.layers if isinstance(layer, layers.MultiHeadAttention))
     assert mha.get_build_config() == {"shapes_dict": {"query_shape": [None, 5, 8], "value_shape": [None, 5, 8]}}
+
+
+@pytest.mark.parametrize("cls", [layers.Attention, layers.AdditiveAttention])
+def test_attention_in_functional_model_with_scores(cls):
+    from numeras import models
+
+    query, value = layers.Input((4, 5)), layers.Input((6, 5))
+    layer = cls()
+    out, scores = layer([query, value], return_attention_scores=True)
+    assert tuple(out.shape) == (None, 4, 5) and tuple(scores.shape) == (None, 4, 6)
+    model = models.Model([query, value], [out, scores])
+    rng = np.random.default_rng(7)
+    q, v = rng.normal(size=(2, 4, 5)).astype("float32"), rng.normal(size=(2, 6, 5)).astype("float32")
+    got, got_scores = model.predict([q, v], verbose=0)
+    direct, direct_scores = layer([q, v], return_attention_scores=True)
+    np.testing.assert_allclose(got, direct.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(got_scores, direct_scores.numpy(), rtol=1e-6)
+
+
+def test_attention_dropout_in_training_only_and_keras_mask_inputs():
+    class MaskedTensor(Tensor):
+        """A Tensor that can carry attributes (numeras Tensors have fixed slots until masks travel)."""
+
+    rng = np.random.default_rng(8)
+    q, v = rng.normal(size=(2, 3, 4)).astype("float32"), rng.normal(size=(2, 5, 4)).astype("float32")
+    layer = layers.Attention(dropout=0.5, seed=3)
+    inference, weights = layer([q, v], return_attention_scores=True)
+    np.testing.assert_allclose(weights.numpy().sum(-1), 1.0, rtol=1e-6)
+    _, dropped = layer([q, v], training=True, return_attention_scores=True)
+    kept = dropped.numpy() != 0
+    np.testing.assert_allclose(dropped.numpy()[kept], 2.0 * weights.numpy()[kept], rtol=1e-6)
+    assert not kept.all()
+    value_mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], bool)
+    explicit = layer([q, v], mask=[None, value_mask]).numpy()
+    carrier = MaskedTensor(v)
+    carrier._keras_mask = value_mask
+    np.testing.assert_allclose(layer([q, carrier]).numpy(), explicit, rtol=1e-6)
+    assert not np.allclose(explicit, inference.numpy())

@@ -493,8 +493,19 @@ class Attention(Layer):
         self.seed = seed
         self._generator = backend.make_generator(seed) if seed is not None else None
         self.supports_masking = True
+        self._symbolic_scores = False
         self.scale: Any = None
         self.concat_score_weight: Any = None
+
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("return_attention_scores") and any_symbolic(inputs):
+            # compute_output_shape then describes the scores too (symbolic calls read it).
+            self._symbolic_scores = True
+            try:
+                return super().__call__(inputs, *args, **kwargs)
+            finally:
+                self._symbolic_scores = False
+        return super().__call__(inputs, *args, **kwargs)
 
     def _validate_inputs(self, inputs: Any, mask: Any = None) -> None:
         name = type(self).__name__
@@ -585,7 +596,11 @@ class Attention(Layer):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         query_shape, value_shape = tuple(input_shape[0]), tuple(input_shape[1])
-        return (*query_shape[:-1], value_shape[-1])
+        output_shape = (*query_shape[:-1], value_shape[-1])
+        if self._symbolic_scores:
+            key_shape = tuple(input_shape[2]) if len(input_shape) > 2 else value_shape
+            return output_shape, (*query_shape[:-1], key_shape[-2])
+        return output_shape
 
     def get_config(self) -> dict:
         return {
