@@ -337,7 +337,7 @@ class MultiHeadAttention(Layer):
         projected_key = self.key_dense(key)
         projected_value = self.value_dense(value)
         attended, scores = self._compute_attention(
-            projected_query, projected_key, projected_value, mask, training
+            projected_query, projected_key, projected_value, mask, training, return_attention_scores
         )
         output = self.output_dense(attended)
         if query_mask is not None:
@@ -365,7 +365,10 @@ class MultiHeadAttention(Layer):
             return attention_mask if auto is None else attention_mask & auto
         return auto
 
-    def _compute_attention(self, query: Tensor, key: Tensor, value: Tensor, attention_mask=None, training=None):
+    def _compute_attention(
+        self, query: Tensor, key: Tensor, value: Tensor, attention_mask=None, training=None,
+        return_attention_scores: bool = False,
+    ):
         """Scaled dot-product attention of projected query (B, T..., N, key_dim), key
         (B, S..., N, key_dim) and value (B, S..., N, value_dim): returns the attended values
         (B, T..., N, value_dim) and the attention probabilities (batch..., N, T..., S...)."""
