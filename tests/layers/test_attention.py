@@ -327,3 +327,21 @@ def test_attention_dropout_in_training_only_and_keras_mask_inputs():
     carrier._keras_mask = value_mask
     np.testing.assert_allclose(layer([q, carrier]).numpy(), explicit, rtol=1e-6)
     assert not np.allclose(explicit, inference.numpy())
+
+
+@pytest.mark.parametrize(
+    "make", [
+        lambda: layers.Attention(use_scale=True, dtype="float64"),
+        lambda: layers.Attention(score_mode="concat", use_scale=True, dtype="float64"),
+        lambda: layers.AdditiveAttention(dtype="float64"),
+    ],
+)
+def test_attention_layers_gradcheck_float64(make):
+    rng = np.random.default_rng(9)
+    layer = make()
+    q, v, k = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 5, 4)), rng.normal(size=(2, 5, 4))
+    layer.build([q.shape, v.shape, k.shape])
+    for weight in layer.weights:
+        weight.assign(rng.normal(size=weight.shape) * 0.5 + 1.0)
+    mask = [np.array([[1, 1, 0], [1, 1, 1]], bool), np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], bool)]
+    assert gradcheck(lambda a, b, c: layer([a, b, c], mask=mask, use_causal_mask=True), [q, v, k])
