@@ -27,3 +27,6 @@ __all__ += ["conv", "conv_transpose", "depthwise_conv", "separable_conv", "max_p
 from numeras.autodiff.ops.normalization import batch_normalization, moments  # noqa: E402
 
 __all__ += ["batch_normalization", "moments"]
+from numeras.autodiff.ops.layer_normalization import layer_normalization  # noqa: E402
+
+__all__ += ["layer_normalization"]

@@ -308,6 +308,12 @@ __all__ += [
     "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Resizing",
 ]
 
+# Transformers (chapter 11): layer normalization and attention.
+from numeras.layers.attention import AdditiveAttention, Attention, MultiHeadAttention  # noqa: E402
+from numeras.layers.layer_normalization import LayerNormalization  # noqa: E402
+
+__all__ += ["AdditiveAttention", "Attention", "LayerNormalization", "MultiHeadAttention"]
+
 # -- keep this block last: it registers every layer class imported above ----------------------
 # Every layer class above, loadable by name (saved models, ``deserialize``).
 register_builtins(

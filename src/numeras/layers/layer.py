@@ -709,11 +709,13 @@ def _checked_mask(layer: Layer, inputs: Any, mask: Any) -> Any:
     """``mask`` given explicitly (``layer(x, mask=m)``), as boolean tensors, after checking that
     each mask's shape is the leading axes of its input's shape."""
     if isinstance(inputs, (list, tuple)) and isinstance(mask, (list, tuple)):
-        if len(mask) != len(inputs):
+        # Fewer masks than inputs pair with the leading inputs: Keras's Attention takes
+        # [query_mask, value_mask] for [query, value, key].
+        if len(mask) > len(inputs):
             raise ValueError(
                 f"Layer '{layer.name}' ({type(layer).__name__}) was called on {len(inputs)} inputs "
-                f"with a list of {len(mask)} masks. Pass one mask per input (None for an input "
-                "without one)."
+                f"with a list of {len(mask)} masks. Pass at most one mask per input (None for an "
+                "input without one)."
             )
         return type(mask)(_checked_mask(layer, x, m) for x, m in zip(inputs, mask))
     if isinstance(inputs, dict) and isinstance(mask, dict):
