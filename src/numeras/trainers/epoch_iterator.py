@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from numeras.distribution import distribution_lib
 from numeras.trainers.data_adapters import DataAdapter, get_data_adapter
 from numeras.trainers.data_adapters.data_adapter_utils import check_batch_size
 
@@ -95,11 +96,16 @@ class EpochIterator:
         """``(step, batch)`` for each batch of one epoch. Stopping early (``break``) is fine."""
         adapter, hook = self.data_adapter, self.hook
         adapter.on_epoch_begin()
+        batches = adapter.get_numpy_iterator()
+        distribution = distribution_lib.distribution()
+        if distribution is not None:
+            # Under DataParallel each process keeps its slice of every global batch.
+            batches = distribution.shard_batches(batches)
         if hook is None:
-            yield from enumerate(adapter.get_numpy_iterator())
+            yield from enumerate(batches)
         else:
             hook.begin_epoch(adapter.num_batches)
-            for step, batch in enumerate(adapter.get_numpy_iterator()):
+            for step, batch in enumerate(batches):
                 if hook.probing(step):
                     started = time.perf_counter()
                     yield step, batch
