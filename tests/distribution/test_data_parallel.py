@@ -1,0 +1,168 @@
+"""DataParallel on 2 MPI processes (launched with the mpich wheel's mpiexec) against plain
+single-process numeras: same numbers to float32 rounding, identical weights on every rank,
+rank-0-only files, a failing or killed rank ending the job, resuming from a backup."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import numeras
+
+pytest.importorskip("mpi4py", reason='the distributed tests need `pip install "numeras[mpi]"`')
+
+from numeras.distribution.launch import find_mpiexec  # noqa: E402
+
+PROGRAM = Path(__file__).parent / "programs" / "train_mlp.py"
+SOURCE = str(Path(numeras.__file__).resolve().parents[1])
+
+
+def _environment() -> dict:
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join([SOURCE, environment.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    environment["OMP_NUM_THREADS"] = "1"  # two processes on a shared machine
+    return environment
+
+
+def run_program(out: Path, *options: str, processes: int = 2, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run train_mlp.py: on ``processes`` MPI processes, or plain when ``processes`` is 0."""
+    command = [sys.executable, str(PROGRAM), str(out), *options]
+    if processes:
+        mpiexec = find_mpiexec()
+        assert mpiexec is not None, "mpiexec not found although mpi4py is installed"
+        command = [mpiexec, "-n", str(processes), *command, "--distributed"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=_environment())
+
+
+def _ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    assert result.returncode == 0, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("single")
+    _ok(run_program(out, processes=0))
+    return dict(np.load(out / "result_rank0.npz"))
+
+
+@pytest.fixture(scope="module")
+def distributed(tmp_path_factory) -> tuple[Path, list[dict]]:
+    out = tmp_path_factory.mktemp("distributed")
+    _ok(run_program(out))
+    return out, [dict(np.load(out / f"result_rank{r}.npz")) for r in range(2)]
+
+
+def test_two_ranks_equal_one_process_with_the_same_global_batch(single, distributed):
+    _, ranks = distributed
+    result = ranks[0]
+    assert list(result["history_keys"]) == list(single["history_keys"])
+    np.testing.assert_allclose(result["history"], single["history"], rtol=2e-5, atol=1e-6)
+    np.testing.assert_allclose(result["epoch_weights"], single["epoch_weights"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(result["evaluation"], single["evaluation"], rtol=2e-5, atol=1e-6)
+    # predict: every row, in the input's order (203 rows: shards of unequal size).
+    assert result["predictions"].shape == single["predictions"].shape == (203, 4)
+    np.testing.assert_allclose(result["predictions"], single["predictions"], rtol=1e-5, atol=1e-6)
+    # Training moved the weights (the comparison is not between two untrained models).
+    assert np.abs(single["epoch_weights"][-1] - single["epoch_weights"][0]).max() > 1e-3
+
+
+def test_weights_and_logs_are_bit_identical_on_every_rank_after_every_epoch(distributed):
+    _, (rank0, rank1) = distributed
+    assert rank0["epoch_weights"].shape[0] == 3
+    assert np.array_equal(rank0["epoch_weights"], rank1["epoch_weights"])
+    assert np.array_equal(rank0["history"], rank1["history"])
+    assert np.array_equal(rank0["evaluation"], rank1["evaluation"])
+    assert np.array_equal(rank0["predictions"], rank1["predictions"])
+
+
+def test_distributed_optimizer_in_a_custom_loop_equals_the_whole_batch_on_one_process(single, distributed):
+    _, (rank0, rank1) = distributed
+    np.testing.assert_allclose(rank0["custom_weights"], single["custom_weights"], rtol=1e-5, atol=1e-7)
+    assert np.array_equal(rank0["custom_weights"], rank1["custom_weights"])
+
+
+def test_only_rank_zero_writes_files(distributed):
+    out, _ = distributed
+    written = sorted(p.name for p in (out / "files").iterdir())
+    assert written == ["checkpoint_rank0.keras", "log_rank0.csv", "model_rank0.keras"]
+
+
+def test_a_model_saved_by_a_distributed_run_loads_in_single_process_numeras(distributed):
+    out, (rank0, _) = distributed
+    model = numeras.saving.load_model(out / "files" / "model_rank0.keras")
+    assert type(model.optimizer).__mro__[1].__name__ != "_DistributedApply"
+    x_test = np.random.default_rng(0)
+    x_test.normal(size=(600, 16))  # the program's training inputs come first
+    x_test = x_test.normal(size=(203, 16)).astype("float32")
+    np.testing.assert_allclose(model.predict(x_test, verbose=0), rank0["predictions"], rtol=1e-6, atol=1e-7)
+
+
+def test_an_exception_on_rank_one_ends_the_job_with_its_traceback(tmp_path):
+    started = time.perf_counter()
+    result = run_program(tmp_path, "--fail-rank", "1", "--fail-epoch", "1", "--epochs", "50", timeout=40)
+    elapsed = time.perf_counter() - started
+    assert result.returncode != 0
+    assert "[numeras rank 1] uncaught exception" in result.stderr
+    assert "RuntimeError: planned failure on rank 1 in epoch 1" in result.stderr
+    assert "Traceback (most recent call last)" in result.stderr
+    assert elapsed < 20, f"the job took {elapsed:.1f} s to stop"
+
+
+def test_a_rank_killed_mid_epoch_ends_the_job(tmp_path):
+    started = time.perf_counter()
+    result = run_program(tmp_path, "--kill-rank", "1", "--kill-epoch", "1", "--epochs", "50", timeout=40)
+    elapsed = time.perf_counter() - started
+    assert result.returncode != 0
+    assert "Killed" in result.stdout + result.stderr
+    assert elapsed < 20, f"the job took {elapsed:.1f} s to stop"
+    assert not (tmp_path / "result_rank0.npz").exists()
+
+
+def test_backup_and_restore_resumes_a_distributed_run(tmp_path):
+    backup = tmp_path / "backup"
+    failed = run_program(tmp_path / "first", "--backup", str(backup), "--fail-rank", "1", "--fail-epoch", "2",
+                         "--epochs", "4", timeout=40)
+    assert failed.returncode != 0 and "planned failure on rank 1 in epoch 2" in failed.stderr
+    _ok(run_program(tmp_path / "second", "--backup", str(backup), "--epochs", "4"))
+    for rank in range(2):
+        result = np.load(tmp_path / "second" / f"result_rank{rank}.npz")
+        assert int(result["initial_epoch"]) == 2  # rank 1 learns it from rank 0's backup
+        assert result["history"].shape[1] == 2  # epochs 2 and 3 only
+    assert not backup.exists() or not any(backup.iterdir())  # deleted when training ended
+
+
+def test_data_parallel_without_mpi4py_says_how_to_install_it(monkeypatch):
+    from numeras.distribution import distribution_lib
+
+    monkeypatch.setitem(sys.modules, "mpi4py", None)
+    monkeypatch.setitem(sys.modules, "mpi4py.MPI", None)
+    monkeypatch.setattr(distribution_lib, "_COMM", None)
+    with pytest.raises(ImportError, match=r'pip install "numeras\[mpi\]"'):
+        numeras.distribution.DataParallel()
+
+
+def test_single_process_training_never_imports_mpi():
+    code = (
+        "import sys, numpy as np, numeras\n"
+        "from numeras import layers, models\n"
+        "m = models.Sequential([layers.Input((3,)), layers.Dense(2)])\n"
+        "m.compile(optimizer='sgd', loss='mse')\n"
+        "m.fit(np.ones((8, 3)), np.ones((8, 2)), verbose=0)\n"
+        "m.predict(np.ones((4, 3)), verbose=0)\n"
+        "assert numeras.distribution.distribution() is None\n"
+        "assert numeras.distribution.process_id() == 0 and numeras.distribution.num_processes() == 1\n"
+        "print(sorted(name for name in sys.modules if name.startswith('mpi4py')))\n"
+    )
+    env = _environment()
+    for name in ("PMI_RANK", "PMI_SIZE"):
+        env.pop(name, None)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
