@@ -88,6 +88,27 @@ def test_distributed_optimizer_in_a_custom_loop_equals_the_whole_batch_on_one_pr
     assert np.array_equal(rank0["custom_weights"], rank1["custom_weights"])
 
 
+def test_batch_normalization_uses_the_moments_of_the_global_batch(tmp_path):
+    # batch_size=63 gives shards of 32 and 31 rows: the statistics and their gradients must
+    # weigh the processes by their rows to match one process.
+    _ok(run_program(tmp_path / "one", "--batchnorm", "--epochs", "2", processes=0))
+    _ok(run_program(tmp_path / "two", "--batchnorm", "--epochs", "2"))
+    single = np.load(tmp_path / "one" / "result_rank0.npz")
+    rank0, rank1 = (np.load(tmp_path / "two" / f"result_rank{r}.npz") for r in range(2))
+    # The weights include the moving mean and variance: global statistics on both ranks.
+    np.testing.assert_allclose(rank0["epoch_weights"], single["epoch_weights"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(rank0["history"], single["history"], rtol=2e-5, atol=1e-6)
+    assert np.array_equal(rank0["epoch_weights"], rank1["epoch_weights"])
+
+
+def test_dropout_masks_differ_between_processes_while_the_weights_stay_identical(tmp_path):
+    _ok(run_program(tmp_path, "--dropout", "--epochs", "2"))
+    rank0, rank1 = (np.load(tmp_path / f"result_rank{r}.npz") for r in range(2))
+    assert rank0["dropout_mask"].shape == (1, 64)
+    assert not np.array_equal(rank0["dropout_mask"], rank1["dropout_mask"])
+    assert np.array_equal(rank0["epoch_weights"], rank1["epoch_weights"])
+
+
 def test_only_rank_zero_writes_files(distributed):
     out, _ = distributed
     written = sorted(p.name for p in (out / "files").iterdir())

@@ -293,6 +293,13 @@ class DataParallel(Distribution):
         leaves = [_collectives.gather_in_order(self.comm, leaf, lengths) for leaf in flatten(outputs)]
         return pack_sequence_as(outputs, leaves)
 
+    def batch_norm_train(self, x: Any, gamma: Any, beta: Any, axis: int, epsilon: float) -> tuple:
+        """BatchNormalization's training op with the moments of the global batch
+        (numeras/distribution/sync_batch_norm.py)."""
+        from numeras.distribution.sync_batch_norm import sync_batch_norm_train
+
+        return sync_batch_norm_train(x, gamma, beta, axis, epsilon, self.comm, self.step_weight)
+
     def writes_files(self) -> bool:
         return self.rank == 0
 

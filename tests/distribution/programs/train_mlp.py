@@ -95,7 +95,7 @@ if options.backup:
     run_callbacks.append(callbacks.BackupAndRestore(options.backup))
 
 history = model.fit(
-    x, y, batch_size=64, epochs=options.epochs, validation_split=0.15, callbacks=run_callbacks, verbose=0,
+    x, y, batch_size=63, epochs=options.epochs, validation_split=0.15, callbacks=run_callbacks, verbose=0,
 )
 evaluation = model.evaluate(x_test, y_test, batch_size=50, verbose=0)
 predictions = model.predict(x_test, batch_size=40, verbose=0)
@@ -118,8 +118,26 @@ for _ in range(3):
     grads = tape.gradient(loss, custom.trainable_weights)
     optimizer.apply_gradients(zip(grads, custom.trainable_weights))
 
+# Dropout: the mask of this process's first sample, drawn inside a sharded step (the tests
+# check that the processes draw different masks).
+dropout_mask = np.zeros(0)
+if options.dropout:
+    probe_layer = layers.Dropout(0.5)
+    masks: list = []
+
+    class MaskProbe(models.Model):
+        def train_step(self, data):
+            masks.append(probe_layer(np.ones((1, 64), "float32"), training=True).data.copy())
+            return {}
+
+    prober = MaskProbe()
+    prober.compile(optimizer="sgd", loss="mse")
+    prober.fit(x[:64], x[:64], batch_size=64, epochs=1, verbose=0)
+    dropout_mask = masks[0]
+
 np.savez(
     os.path.join(options.out, f"result_rank{rank}.npz"),
+    dropout_mask=dropout_mask,
     epoch_weights=np.stack(epoch_weights),
     history=np.array([history.history[k] for k in sorted(history.history)]),
     history_keys=np.array(sorted(history.history)),
