@@ -5,6 +5,7 @@ rank-0-only files, a failing or killed rank ending the job, resuming from a back
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -187,3 +188,44 @@ def test_single_process_training_never_imports_mpi():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_numeras_launch_starts_the_script_on_n_processes(tmp_path):
+    script = tmp_path / "where.py"
+    script.write_text(
+        "from numeras import distribution\n"
+        "distribution.set_distribution(distribution.DataParallel())\n"
+        "import sys\n"
+        "line = f'process {distribution.process_id()} of {distribution.num_processes()} '\n"
+        "line += f'{distribution.list_devices()} local {distribution.local_rank()}'\n"
+        "open(f'{sys.argv[1]}/rank{distribution.process_id()}.txt', 'w').write(line)\n"
+    )
+    _ok(subprocess.run(
+        [sys.executable, "-m", "numeras", "launch", "-n", "2", str(script), str(tmp_path)],
+        capture_output=True, text=True, timeout=60, env=_environment(),
+    ))
+    lines = [(tmp_path / f"rank{rank}.txt").read_text() for rank in range(2)]
+    assert lines == [
+        "process 0 of 2 ['cpu:0', 'cpu:1'] local 0",
+        "process 1 of 2 ['cpu:0', 'cpu:1'] local 1",
+    ]
+
+
+@pytest.mark.slow
+def test_the_books_seed_program_trains_on_two_processes_with_one_line_added(tmp_path):
+    source = (Path(__file__).resolve().parents[2] / "examples" / "mnist_mlp.py").read_text()
+    anchor = "from numeras.utils import to_categorical\n"
+    assert anchor in source
+    program = tmp_path / "mnist_mlp_two_processes.py"
+    program.write_text(source.replace(
+        anchor, anchor + "from numeras import distribution\n\ndistribution.set_distribution(distribution.DataParallel())\n"
+    ))
+    result = _ok(subprocess.run(
+        [sys.executable, "-m", "numeras", "launch", "-n", "2", str(program)],
+        capture_output=True, text=True, timeout=600, env=_environment(),
+    ))
+    # Both processes print; the global batch of 128 gives 469 updates per epoch, as on one.
+    assert result.stdout.count("gradient updates: 2345") == 2
+    accuracies = [float(value) for value in re.findall(r"test_acc: ([0-9.]+\d)", result.stdout)]
+    assert len(accuracies) == 2 and accuracies[0] == accuracies[1] and accuracies[0] > 0.97
+    assert result.stdout.count("Epoch 5/5") == 1  # one progress bar: rank 0's
