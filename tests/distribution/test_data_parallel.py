@@ -131,7 +131,7 @@ def test_an_exception_on_rank_one_ends_the_job_with_its_traceback(tmp_path):
     result = run_program(tmp_path, "--fail-rank", "1", "--fail-epoch", "1", "--epochs", "50", timeout=40)
     elapsed = time.perf_counter() - started
     assert result.returncode != 0
-    assert "[numeras rank 1] uncaught exception" in result.stderr
+    assert "[numeras rank 1] RuntimeError left fit's epoch loop; aborting the 2-process job" in result.stderr
     assert "RuntimeError: planned failure on rank 1 in epoch 1" in result.stderr
     assert "Traceback (most recent call last)" in result.stderr
     assert elapsed < 20, f"the job took {elapsed:.1f} s to stop"
@@ -145,6 +145,16 @@ def test_a_rank_killed_mid_epoch_ends_the_job(tmp_path):
     assert "Killed" in result.stdout + result.stderr
     assert elapsed < 20, f"the job took {elapsed:.1f} s to stop"
     assert not (tmp_path / "result_rank0.npz").exists()
+
+
+def test_sys_exit_on_one_rank_mid_training_ends_the_job_instead_of_hanging(tmp_path):
+    # MPICH alone would hang here: the exiting process finalizes MPI while the other waits in
+    # its Allreduce forever.
+    started = time.perf_counter()
+    result = run_program(tmp_path, "--exit-rank", "1", "--exit-epoch", "1", "--epochs", "50", timeout=40)
+    assert result.returncode != 0
+    assert "[numeras rank 1] SystemExit left fit's epoch loop" in result.stderr
+    assert time.perf_counter() - started < 20
 
 
 def test_backup_and_restore_resumes_a_distributed_run(tmp_path):

@@ -300,6 +300,15 @@ class DataParallel(Distribution):
 
         return sync_batch_norm_train(x, gamma, beta, axis, epsilon, self.comm, self.step_weight)
 
+    def on_loop_error(self, error: BaseException) -> None:
+        """An exception is leaving ``fit``'s epoch loop on this process. The other processes
+        are (or soon will be) waiting for it in a collective, so the job cannot go on: abort it
+        now, with this process's traceback, rather than let it hang."""
+        if self.size > 1:
+            from numeras.distribution.faults import abort_job
+
+            abort_job(self.comm, f"{type(error).__name__} left fit's epoch loop", error)
+
     def writes_files(self) -> bool:
         return self.rank == 0
 

@@ -123,3 +123,6 @@ class EpochIterator:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+        distribution = distribution_lib.distribution()
+        if exc_info[1] is not None and distribution is not None:
+            distribution.on_loop_error(exc_info[1])  # one process leaving would hang the others

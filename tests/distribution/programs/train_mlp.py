@@ -4,7 +4,7 @@ compare to OUT/result_rank<r>.npz; the model's own files (checkpoint, CSV log, s
 to OUT/files with the writing rank in their names, so the tests see which ranks wrote.
 
 Options: --fail-rank R --fail-epoch E (raise on rank R after the first step of epoch E),
---kill-rank R --kill-epoch E (SIGKILL instead), --backup DIR (BackupAndRestore), --epochs N,
+--kill-rank R --kill-epoch E (SIGKILL instead), --exit-rank R --exit-epoch E (sys.exit(3)), --backup DIR (BackupAndRestore), --epochs N,
 --batchnorm (a BatchNormalization layer), --dropout.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 
 import numpy as np
 
@@ -27,6 +28,8 @@ parser.add_argument("--fail-rank", type=int, default=-1)
 parser.add_argument("--fail-epoch", type=int, default=-1)
 parser.add_argument("--kill-rank", type=int, default=-1)
 parser.add_argument("--kill-epoch", type=int, default=-1)
+parser.add_argument("--exit-rank", type=int, default=-1)
+parser.add_argument("--exit-epoch", type=int, default=-1)
 parser.add_argument("--backup", default=None)
 parser.add_argument("--batchnorm", action="store_true")
 parser.add_argument("--dropout", action="store_true")
@@ -74,6 +77,8 @@ class Probe(callbacks.Callback):
             raise RuntimeError(f"planned failure on rank {rank} in epoch {epoch}")
         if batch == 0 and rank == options.kill_rank and epoch == options.kill_epoch:
             os.kill(os.getpid(), signal.SIGKILL)
+        if batch == 0 and rank == options.exit_rank and epoch == options.exit_epoch:
+            sys.exit(3)
 
 
 initial_epoch: list = []
