@@ -148,3 +148,40 @@ def test_launch_reports_a_missing_script_and_a_missing_launcher(tmp_path, monkey
     monkeypatch.setattr(launch, "find_mpiexec", lambda: None)
     assert launch.main(["-n", "2", str(script)]) == 2
     assert 'pip install "numeras[mpi]"' in capsys.readouterr().err
+
+
+def _data_parallel(rank: int, size: int):
+    """A DataParallel for rank ``rank`` of ``size``, without MPI (its collectives unused)."""
+    from numeras.distribution.distribution_lib import DataParallel
+
+    instance = object.__new__(DataParallel)
+    instance.comm, instance.rank, instance.size = FakeComm(size, rank), rank, size
+    instance.step_weight, instance._batch_lengths, instance._rank_generator = None, [], None
+    return instance
+
+
+def test_shard_batches_gives_each_rank_its_slice_and_its_own_generator_during_the_step():
+    from numeras import backend
+
+    batches = [(np.arange(5), np.arange(5) * 10), (np.arange(3), np.arange(3) * 10)]
+    shared = backend.random_generator()
+    seen = []
+    for rank in range(2):
+        sharder = _data_parallel(rank, 2)
+        for x, y in sharder.shard_batches(iter(batches)):
+            seen.append((rank, list(x), list(y), sharder.step_weight))
+            assert backend.random_generator() is not shared  # dropout draws per process
+        assert backend.random_generator() is shared  # the shuffle's generator is back
+        assert sharder.step_weight is None and sharder._batch_lengths == [5, 3]
+    assert seen == [
+        (0, [0, 1, 2], [0, 10, 20], 0.6), (0, [0, 1], [0, 10], 2 / 3),
+        (1, [3, 4], [30, 40], 0.4), (1, [2], [20], 1 / 3),
+    ]
+    draws = [_data_parallel(rank, 2)._generator_for_rank().integers(1 << 30) for rank in (0, 1, 0)]
+    assert draws[0] == draws[2] != draws[1]  # seeded from (shared state, rank)
+
+
+def test_a_batch_smaller_than_the_number_of_processes_is_a_clear_error():
+    sharder = _data_parallel(2, 3)
+    with pytest.raises(ValueError, match="batch of 2 samples cannot be split among 3 processes"):
+        list(sharder.shard_batches(iter([np.arange(6), np.arange(2)])))

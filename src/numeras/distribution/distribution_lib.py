@@ -14,6 +14,22 @@ Launch with ``numeras launch -n 4 train.py`` or ``mpiexec -n 4 python train.py``
 
 Nothing here imports mpi4py until a ``DataParallel`` is made (or ``initialize`` is called), so
 single-process programs never load MPI; the trainer asks ``distribution()`` (a global read).
+
+Limits, on purpose or not yet:
+
+- Every process must call ``fit``/``evaluate``/``predict`` (they are collective), with the same
+  data; each global batch needs at least one sample per process.
+- The gradient average weighs each process by its rows, which is exact for Keras's default
+  ``sum_over_batch_size`` loss reduction; a loss with ``reduction="sum"`` is averaged, not summed.
+- ``train_on_batch``/``test_on_batch``/``predict_on_batch`` run the whole given batch on every
+  process (correct, not faster).
+- ``Dropout(seed=...)`` with an explicit seed draws the same mask on every process; leave the
+  seed unset for independent masks.
+- ``all_reduce``/``DistributedOptimizer`` in a custom loop weigh the processes equally: give each
+  the same number of samples.
+- Weights stay bit-identical because every process applies the same update to the same reduced
+  gradients; MPI does not promise that an ``Allreduce`` gives identical bits everywhere, but
+  MPICH's algorithms (each element reduced once, then distributed) do.
 """
 
 from __future__ import annotations
