@@ -119,7 +119,8 @@ def test_only_rank_zero_writes_files(distributed):
 def test_a_model_saved_by_a_distributed_run_loads_in_single_process_numeras(distributed):
     out, (rank0, _) = distributed
     model = numeras.saving.load_model(out / "files" / "model_rank0.keras")
-    assert type(model.optimizer).__mro__[1].__name__ != "_DistributedApply"
+    # Saved as the plain optimizer: nothing of the distributed wrapper in the file.
+    assert [cls.__name__ for cls in type(model.optimizer).__mro__][:2] == ["RMSprop", "Optimizer"]
     x_test = np.random.default_rng(0)
     x_test.normal(size=(600, 16))  # the program's training inputs come first
     x_test = x_test.normal(size=(203, 16)).astype("float32")

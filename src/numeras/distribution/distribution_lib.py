@@ -28,8 +28,9 @@ Limits, on purpose or not yet:
 - ``all_reduce``/``DistributedOptimizer`` in a custom loop weigh the processes equally: give each
   the same number of samples.
 - Weights stay bit-identical because every process applies the same update to the same reduced
-  gradients; MPI does not promise that an ``Allreduce`` gives identical bits everywhere, but
-  MPICH's algorithms (each element reduced once, then distributed) do.
+  gradients. MPI does not promise that an ``Allreduce`` gives every process the same bits;
+  MPICH's algorithms do (each sum is formed once, or by pairs whose order addition ignores), and
+  the tests check it after every epoch.
 """
 
 from __future__ import annotations
