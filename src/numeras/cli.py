@@ -32,7 +32,7 @@ Run a Keras program with numeras: `import keras`, `from keras import layers`,
 for this run only. SCRIPT sees ARGS in sys.argv[1:].
 
 other commands:
-  numeras launch -n N [--hostfile FILE] SCRIPT [ARGS ...]
+  numeras launch -n N [--hostfile FILE] [--keras] SCRIPT [ARGS ...]
                        run SCRIPT on N processes with MPI (numeras.distribution)
   numeras --version    print numeras's version
   numeras --help       print this message

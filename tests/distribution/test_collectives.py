@@ -136,6 +136,8 @@ def test_only_rank_zero_keeps_the_callbacks_that_print_or_write(tmp_path):
 def test_launch_command_uses_this_python_and_the_hostfile(tmp_path, monkeypatch):
     command = launch.build_command(4, "train.py", ["--epochs", "2"], "/opt/mpiexec", hostfile="hosts")
     assert command == ["/opt/mpiexec", "-n", "4", "-f", "hosts", sys.executable, "train.py", "--epochs", "2"]
+    keras = launch.build_command(2, "train.py", [], "/opt/mpiexec", keras=True)
+    assert keras == ["/opt/mpiexec", "-n", "2", sys.executable, "-m", "numeras", "run", "train.py"]
     monkeypatch.setenv("NUMERAS_MPIEXEC", "/custom/mpiexec")
     assert launch.find_mpiexec() == "/custom/mpiexec"
 

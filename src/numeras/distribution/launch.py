@@ -5,7 +5,8 @@ It runs ``mpiexec -n 4 python train.py ARGS``, with the ``mpiexec`` of the ``mpi
 ``pip install "numeras[mpi]"`` put beside this Python (found even when that folder is not on
 ``PATH``), and the same Python interpreter on every process. ``--hostfile FILE`` spreads the
 processes over the machines FILE lists (one ``host[:slots]`` a line; MPICH's format), and
-``--mpiexec PATH`` (or the ``NUMERAS_MPIEXEC`` variable) picks another launcher.
+``--mpiexec PATH`` (or the ``NUMERAS_MPIEXEC`` variable) picks another launcher, and ``--keras``
+runs the script as ``numeras run`` does (a Keras program's ``import keras`` gives numeras).
 
 On one machine, each process gets ``OMP_NUM_THREADS`` = cores / processes (unless you set it),
 so that n processes do not each start a BLAS thread per core and fight over the cores.
@@ -21,7 +22,7 @@ import sys
 import sysconfig
 from collections.abc import Sequence
 
-USAGE = """usage: numeras launch -n N [--hostfile FILE] [--mpiexec PATH] SCRIPT [ARGS ...]
+USAGE = """usage: numeras launch -n N [--hostfile FILE] [--mpiexec PATH] [--keras] SCRIPT [ARGS ...]
 
 Run SCRIPT on N processes with MPI (data-parallel training with
 numeras.distribution.DataParallel). Needs `pip install "numeras[mpi]"`.
@@ -45,11 +46,16 @@ def find_mpiexec() -> str | None:
     return shutil.which("mpiexec")
 
 
-def build_command(processes: int, script: str, args: Sequence[str], mpiexec: str, hostfile: str | None = None) -> list[str]:
+def build_command(
+    processes: int, script: str, args: Sequence[str], mpiexec: str, hostfile: str | None = None, keras: bool = False
+) -> list[str]:
+    """The launcher's command line; with ``keras``, each process runs the script through
+    ``numeras run`` so that its ``keras`` imports resolve to numeras."""
     command = [mpiexec, "-n", str(processes)]
     if hostfile:
         command += ["-f", hostfile]
-    return [*command, sys.executable, script, *args]
+    runner = [sys.executable, "-m", "numeras", "run"] if keras else [sys.executable]
+    return [*command, *runner, script, *args]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--hostfile", "-f", dest="hostfile", default=None,
                         help="file listing the machines to use, one `host[:slots]` a line")
     parser.add_argument("--mpiexec", dest="mpiexec", default=None, help="the MPI launcher to run")
+    parser.add_argument("--keras", action="store_true",
+                        help="run SCRIPT as `numeras run` does: its keras imports resolve to numeras")
     parser.add_argument("script", help="the Python script to run on every process")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
     return parser
@@ -87,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     environment = dict(os.environ)
     if "OMP_NUM_THREADS" not in environment and not options.hostfile:
         environment["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // options.processes))
-    command = build_command(options.processes, options.script, options.args, mpiexec, options.hostfile)
+    command = build_command(options.processes, options.script, options.args, mpiexec, options.hostfile, options.keras)
     try:
         return subprocess.call(command, env=environment)
     except KeyboardInterrupt:
