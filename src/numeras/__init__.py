@@ -23,7 +23,7 @@ from numeras.backend import floatx, set_floatx
 __version__ = "0.1.0"
 
 _SUBMODULES = frozenset(
-    "activations autodiff backend callbacks config constraints datasets initializers layers losses "
+    "activations autodiff backend callbacks config constraints datasets distribution initializers layers losses "
     "metrics models ops optimizers preprocessing random regularizers saving testing utils".split()
 )
 

@@ -32,6 +32,8 @@ Run a Keras program with numeras: `import keras`, `from keras import layers`,
 for this run only. SCRIPT sees ARGS in sys.argv[1:].
 
 other commands:
+  numeras launch -n N [--hostfile FILE] [--keras] SCRIPT [ARGS ...]
+                       run SCRIPT on N processes with MPI (numeras.distribution)
   numeras --version    print numeras's version
   numeras --help       print this message
 """
@@ -234,7 +236,8 @@ def run_script(path: str, args: Sequence[str] = ()) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The ``numeras`` command: ``numeras run SCRIPT [ARGS ...]``, ``--version``, ``--help``."""
+    """The ``numeras`` command: ``numeras run SCRIPT [ARGS ...]``, ``numeras launch -n N SCRIPT``,
+    ``--version``, ``--help``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(USAGE, end="", file=sys.stdout if argv else sys.stderr)
@@ -244,6 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"numeras {numeras.__version__}")
         return 0
+    if argv[0] == "launch":
+        from numeras.distribution.launch import main as launch
+
+        return launch(argv[1:])
     if argv[0] != "run":
         print(f"numeras: unknown command {argv[0]!r}; the command is `numeras run SCRIPT [ARGS ...]`.\n", file=sys.stderr)
         print(USAGE, end="", file=sys.stderr)

@@ -19,6 +19,7 @@ from numeras import constraints, initializers, ops
 from numeras.autodiff import Tensor
 from numeras.autodiff.ops.normalization import batch_norm_train
 from numeras.backend import xp
+from numeras.distribution import distribution_lib
 from numeras.layers.core import _serialize_regularizer
 from numeras.layers.layer import Layer, _get_regularizer
 
@@ -137,7 +138,13 @@ class BatchNormalization(Layer):
                 f"received inputs of shape {tuple(inputs.shape)}."
             )
         if training and self.trainable:
-            outputs, mean, variance = batch_norm_train(inputs, self.gamma, self.beta, self.axis, self.epsilon)
+            distribution = distribution_lib.distribution()
+            if distribution is not None:  # DataParallel: the moments of the global batch
+                outputs, mean, variance = distribution.batch_norm_train(
+                    inputs, self.gamma, self.beta, self.axis, self.epsilon
+                )
+            else:
+                outputs, mean, variance = batch_norm_train(inputs, self.gamma, self.beta, self.axis, self.epsilon)
             # Moving statistics: updated in place, outside the graph (they are never differentiated).
             for moving, batch_value in ((self.moving_mean, mean), (self.moving_variance, variance)):
                 data = moving.data

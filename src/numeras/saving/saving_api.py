@@ -28,6 +28,15 @@ def _path(filepath: Any, function: str) -> str:
     return os.fspath(filepath)
 
 
+def _skipped_on_this_rank() -> bool:
+    """Under a distribution (numeras.distribution) only rank 0 writes model files: the other
+    processes hold the same weights and would write the same bytes to the same path."""
+    from numeras.distribution import distribution_lib
+
+    current = distribution_lib.distribution()
+    return current is not None and not current.writes_files()
+
+
 def save_model(model: Any, filepath: Any, overwrite: bool = True, zipped: bool | None = None, **kwargs: Any) -> None:
     """Save ``model`` (architecture, weights, compile arguments and optimizer state).
 
@@ -52,6 +61,8 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, zipped: bool |
             "Invalid filepath extension for saving. Please add either a `.keras` extension for the "
             f"native Keras format (recommended) or a `.h5` extension. Received: filepath={path}."
         )
+    if _skipped_on_this_rank():
+        return
     if check_destination(path, overwrite) is None:
         return
     if legacy:
@@ -103,6 +114,8 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True, max_shard_si
         raise ValueError("numeras does not shard weight files: remove `max_shard_size`.")
     if not path.endswith(".weights.h5"):
         raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={path}")
+    if _skipped_on_this_rank():
+        return
     if check_destination(path, overwrite) is None:
         return
     saving_lib.save_weights(model, path)

@@ -19,6 +19,7 @@ from typing import Any
 
 from numeras.autodiff import Tensor
 from numeras.backend import xp
+from numeras.distribution import distribution_lib
 from numeras.trainers.data_adapters import DataAdapter, get_data_adapter
 from numeras.trainers.data_adapters import data_adapter_utils as data_utils
 from numeras.trainers.data_adapters.data_adapter_utils import check_batch_size
@@ -159,6 +160,10 @@ class EpochIterator:
         adapter, hook = self.data_adapter, self.hook
         adapter.on_epoch_begin()
         self._batches = batches = adapter.get_numpy_iterator()
+        distribution = distribution_lib.distribution()
+        if distribution is not None:
+            # Under DataParallel each process keeps its slice of every global batch.
+            batches = distribution.shard_batches(batches)
         if hook is None:
             yield from enumerate(batches)
         else:
@@ -205,6 +210,9 @@ class EpochIterator:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+        distribution = distribution_lib.distribution()
+        if exc_info[1] is not None and distribution is not None:
+            distribution.on_loop_error(exc_info[1])  # one process leaving would hang the others
 
 
 class OutputCollector:

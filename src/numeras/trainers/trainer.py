@@ -15,6 +15,7 @@ from numeras import backend
 from numeras.autodiff import GradientTape, Tensor, no_grad
 from numeras.backend import xp
 from numeras.backend.blas_threads import ThreadTuner
+from numeras.distribution import distribution_lib
 from numeras.saving import keras_format
 from numeras.trainers.data_adapters import data_adapter_utils as data_utils
 from numeras.trainers.data_adapters.data_adapter_utils import (
@@ -185,6 +186,13 @@ class Trainer:
     def get_metrics_result(self) -> dict:
         """``{name: value}`` of every metric in ``metrics`` (a dict result, such as the compiled
         metrics', is merged in)."""
+        distribution = distribution_lib.distribution()
+        if distribution is not None:
+            # Logs report every process's samples: the metric state is summed across them first.
+            return distribution.global_metrics_result(self.metrics, self._local_metrics_result)
+        return self._local_metrics_result()
+
+    def _local_metrics_result(self) -> dict:
         logs: dict = {}
         for metric in self.metrics:
             result = metric.result()
@@ -365,6 +373,12 @@ class Trainer:
         from numeras.callbacks import CallbackList
 
         verbose = 1 if verbose == "auto" else int(verbose)
+        distribution = distribution_lib.distribution()
+        if distribution is not None and not distribution.writes_files():
+            # Only rank 0 prints and writes files (progress bar, checkpoints, logs, backups).
+            from numeras.distribution.callbacks import callbacks_for_other_ranks
+
+            callbacks, verbose = callbacks_for_other_ranks(callbacks), 0
         return CallbackList(
             callbacks, add_history=add_history, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=steps,
@@ -424,6 +438,13 @@ class Trainer:
         callback_list.on_train_begin()
         # A callback (BackupAndRestore) may resume an interrupted run at a later epoch.
         initial_epoch = self._initial_epoch or initial_epoch
+        distribution = distribution_lib.distribution()
+        if distribution is not None:
+            # Every process starts from rank 0's weights, optimizer state and epoch.
+            for iterator in (epoch_iterator, val_iterator):
+                if iterator is not None:
+                    distribution.check_steps(iterator.num_batches, "fit")
+            initial_epoch = distribution.on_train_begin(self, initial_epoch)
         epoch_logs: dict = {}
         with epoch_iterator:
             for epoch in range(initial_epoch, epochs):
@@ -511,6 +532,9 @@ class Trainer:
                 shown = outputs.add(self.predict_step(batch))
                 callback_list.on_predict_batch_end(step, {"outputs": shown})
         callback_list.on_predict_end()
+        distribution = distribution_lib.distribution()
+        if distribution is not None:
+            return distribution.gather_predictions(outputs.result())
         return outputs.result()
 
     # -- the first edition's generator methods (Keras 3 removed them) ----------------------
