@@ -4,7 +4,8 @@ A tensor produced by an op whose input requires a gradient is a node of the grap
 ``_parents`` and the ``_vjp`` that maps its gradient to theirs (see ``graph.py``). Ops build
 their outputs with :func:`wrap`, the one fast constructor; ``Tensor(...)`` is the converting
 constructor for users. Operators (``a + b``, ``a[i]``, ``a.T``...) are the ops of
-``numeras.autodiff.composites``, bound from one table, :data:`_OPERATORS`.
+``numeras.autodiff.composites``, bound onto Tensor from one table in ``operators.py`` (a module
+above both, so this one imports no op).
 """
 
 from __future__ import annotations
@@ -217,75 +218,6 @@ def wrap(data, parents: tuple = (), vjp: Callable | None = None) -> Tensor:
     out._parents = ()
     out._vjp = None
     return out
-
-
-# -- operators ----------------------------------------------------------------------------
-def _swapped(op: Callable) -> Callable:
-    return lambda self, other: op(other, self)
-
-
-def _reshape(op: Callable) -> Callable:
-    def reshape(self, *shape) -> Tensor:
-        return op(self, tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
-
-    return reshape
-
-
-def _reduction(op: Callable, cast: Callable) -> Callable:
-    # `dtype` and `out` let numpy.sum(tensor) and numpy.mean(tensor), which call these, work.
-    def reduce(self, axis=None, keepdims=False, dtype=None, out=None) -> Tensor:
-        if out is not None:
-            raise TypeError(
-                f"Tensor.{op.__name__}: `out` is not supported (tensors are immutable); received {type(out).__name__}."
-            )
-        return op(self if dtype is None else cast(self, dtype), axis=axis, keepdims=keepdims)
-
-    return reduce
-
-
-_OPERATORS: dict[str, Callable[[Any], Any]] = {
-    # attribute of Tensor: how to build it from the op set (the module numeras.autodiff.composites)
-    "__add__": lambda ops: ops.add,
-    "__radd__": lambda ops: _swapped(ops.add),
-    "__sub__": lambda ops: ops.subtract,
-    "__rsub__": lambda ops: _swapped(ops.subtract),
-    "__mul__": lambda ops: ops.multiply,
-    "__rmul__": lambda ops: _swapped(ops.multiply),
-    "__truediv__": lambda ops: ops.divide,
-    "__rtruediv__": lambda ops: _swapped(ops.divide),
-    "__matmul__": lambda ops: ops.matmul,
-    "__rmatmul__": lambda ops: _swapped(ops.matmul),
-    "__pow__": lambda ops: ops.power,
-    "__rpow__": lambda ops: _swapped(ops.power),
-    "__neg__": lambda ops: ops.negative,
-    "__abs__": lambda ops: ops.abs,
-    "__getitem__": lambda ops: ops.getitem,
-    "T": lambda ops: property(ops.transpose),
-    "reshape": lambda ops: _reshape(ops.reshape),
-    "astype": lambda ops: ops.cast,
-    "sum": lambda ops: _reduction(ops.sum, ops.cast),
-    "mean": lambda ops: _reduction(ops.mean, ops.cast),
-}
-
-
-class _Operator:
-    """A placeholder in Tensor for an entry of :data:`_OPERATORS`: on first use it builds the
-    attribute, puts it on Tensor in its own place, and is never consulted again. (The ops import
-    this module, so they cannot be looked up while it is being imported.)"""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __get__(self, instance: Any, owner: type) -> Any:
-        from numeras.autodiff import composites
-
-        attribute = _OPERATORS[self.name](composites)
-        setattr(Tensor, self.name, attribute)
-        return attribute if instance is None else attribute.__get__(instance, owner)
-
-
-for _name in _OPERATORS:
-    setattr(Tensor, _name, _Operator(_name))
 
 
 # -- conversions --------------------------------------------------------------------------
