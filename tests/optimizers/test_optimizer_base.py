@@ -372,9 +372,9 @@ def test_legacy_epsilon_none_means_backend_epsilon():
 
 
 def test_unknown_keyword_is_a_type_error_naming_it_and_the_valid_ones():
-    with pytest.raises(TypeError, match=r"`learnin_rate`.*did you mean `learning_rate`.*Valid arguments are:.*rho"):
+    with pytest.raises(ValueError, match=r"`learnin_rate`.*did you mean `learning_rate`.*Valid arguments are:.*rho"):
         optimizers.RMSprop(learnin_rate=0.1)
-    with pytest.raises(TypeError, match="`foo`"):
+    with pytest.raises(ValueError, match="`foo`"):
         optimizers.SGD(foo=1)
 
 
@@ -435,5 +435,5 @@ def test_custom_subclass_with_keras_style_update_step():
     assert optimizer.name == "sign_sgd" or optimizer.name.startswith("sign_sgd")
     optimizer.apply([np.array([3.0, -0.1], np.float32)], [w])
     np.testing.assert_allclose(w.numpy(), [-0.1, 0.1], rtol=1e-6)
-    with pytest.raises(TypeError, match="`moment`"):
+    with pytest.raises(ValueError, match="`moment`"):
         SignSGD(moment=0.9)

@@ -273,7 +273,7 @@ class Trainer:
     # -- checks done before any step (models override the three hooks below) -------------
     def _require_compiled(self, method: str) -> None:
         if not self.compiled:
-            raise RuntimeError(
+            raise ValueError(
                 f"You must call `compile()` before `{method}()`: e.g. "
                 "model.compile(optimizer='rmsprop', loss='categorical_crossentropy', "
                 "metrics=['accuracy'])."
