@@ -161,3 +161,44 @@ def test_invalid_arguments_name_the_argument(make, argument):
 def test_unknown_keyword_argument_is_a_value_error_as_in_keras():
     with pytest.raises(ValueError, match="`beta1`: did you mean `beta_1`"):
         optimizers.Lion(beta1=0.9)
+
+
+def _fitted(optimizer, tmp_path=None):
+    import numeras
+    from numeras import layers, models
+
+    numeras.utils.set_random_seed(0)
+    model = models.Sequential([layers.Input((3,)), layers.Dense(2)])
+    model.compile(optimizer=optimizer, loss="mse")
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+    model.fit(x, x[:, :2] * 2, epochs=2, batch_size=4, verbose=0)
+    return model
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: optimizers.LossScaleOptimizer(optimizers.SGD(0.1)),
+        lambda: optimizers.SGD(0.1, loss_scale_factor=128.0),
+    ],
+)
+def test_fit_with_loss_scaling_matches_fit_without(make):
+    # fit scales the loss before differentiating and the optimizer unscales the gradients.
+    plain = _fitted(optimizers.SGD(0.1)).get_weights()
+    scaled = _fitted(make()).get_weights()
+    for a, b in zip(plain, scaled):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_model_with_loss_scale_optimizer_saves_and_loads(tmp_path):
+    from numeras import models
+
+    model = _fitted(optimizers.LossScaleOptimizer(optimizers.Adam(0.01), initial_scale=64.0))
+    path = tmp_path / "scaled.keras"
+    model.save(path)
+    loaded = models.load_model(path)
+    assert type(loaded.optimizer) is optimizers.LossScaleOptimizer
+    assert type(loaded.optimizer.inner_optimizer) is optimizers.Adam
+    assert loaded.optimizer.get_config() == model.optimizer.get_config()
+    for saved, restored in zip(model.optimizer.variables, loaded.optimizer.variables):
+        np.testing.assert_array_equal(saved.numpy(), restored.numpy())

@@ -181,5 +181,7 @@ class LossScaleOptimizer(Optimizer):
         from numeras.optimizers import deserialize
 
         config = dict(config)
-        inner = deserialize(config.pop("inner_optimizer"), custom_objects=custom_objects)
+        inner = config.pop("inner_optimizer")
+        if not isinstance(inner, Optimizer):  # the saving code may have rebuilt it already
+            inner = deserialize(inner, custom_objects=custom_objects)
         return cls(inner, **config)

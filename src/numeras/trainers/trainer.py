@@ -233,7 +233,8 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
-        grads = tape.gradient(loss, trainable, out=self._gradient_buffers(trainable))
+            scaled_loss = self.optimizer.scale_loss(loss)  # loss scaling, undone by apply (Keras)
+        grads = tape.gradient(scaled_loss, trainable, out=self._gradient_buffers(trainable))
         self.optimizer.apply_gradients(zip(grads, trainable))
         self._track_loss(loss, _batch_len(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
