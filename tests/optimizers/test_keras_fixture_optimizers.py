@@ -44,6 +44,10 @@ CASES = {
         learning_rate=0.02, nesterov=False, rms_rate=None, ns_steps=3, momentum=0.8, adam_lr_ratio=0.5, weight_decay=0.01
     ),
     "nadam_default": lambda: optimizers.Nadam(learning_rate=0.01),
+    "schedule_free_adamw_default": lambda: optimizers.ScheduleFreeAdamW(),
+    "schedule_free_adamw_warmup": lambda: optimizers.ScheduleFreeAdamW(
+        learning_rate=0.05, beta_1=0.8, beta_2=0.99, epsilon=1e-6, warmup_steps=2, weight_decay=0.01
+    ),
     "loss_scale_sgd": lambda: optimizers.LossScaleOptimizer(
         optimizers.SGD(learning_rate=0.1, momentum=0.9), initial_scale=8.0, dynamic_growth_steps=2
     ),
@@ -106,7 +110,7 @@ def test_round_trips_through_serialize(case):
     assert rebuilt.get_config() == optimizer.get_config()
 
 
-@pytest.mark.parametrize("name", ["ftrl", "lion", "lamb", "adafactor", "muon", "Ftrl", "LAMB"])
+@pytest.mark.parametrize("name", ["ftrl", "lion", "lamb", "adafactor", "muon", "Ftrl", "LAMB", "schedulefreeadamw"])
 def test_get_by_name(name):
     assert type(optimizers.get(name)).__name__.lower() == name.lower()
 

@@ -31,6 +31,7 @@ from numeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from numeras.optimizers.muon import Muon
 from numeras.optimizers.nadam import Nadam
 from numeras.optimizers.rmsprop import RMSprop
+from numeras.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from numeras.optimizers.sgd import SGD
 from numeras.saving.object_registration import (
     register_base_class_arguments,
@@ -57,6 +58,7 @@ ALL_OBJECTS = {
     Adafactor,
     Muon,
     LossScaleOptimizer,
+    ScheduleFreeAdamW,
 }
 # Keras looks optimizers up by lower-cased class name, so 'RMSprop', 'rmsprop' and 'RMSProp' agree.
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
@@ -150,6 +152,7 @@ __all__ = [
     "Optimizer",
     "RMSprop",
     "SGD",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
     "schedules",
