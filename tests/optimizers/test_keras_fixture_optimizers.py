@@ -48,6 +48,9 @@ CASES = {
     "schedule_free_adamw_warmup": lambda: optimizers.ScheduleFreeAdamW(
         learning_rate=0.05, beta_1=0.8, beta_2=0.99, epsilon=1e-6, warmup_steps=2, weight_decay=0.01
     ),
+    "multi_optimizer": lambda: optimizers.MultiOptimizer(
+        optimizers.OptimizerMap(optimizers.SGD(learning_rate=0.1, momentum=0.5), {"b": optimizers.Adam(learning_rate=0.01)})
+    ),
     "loss_scale_sgd": lambda: optimizers.LossScaleOptimizer(
         optimizers.SGD(learning_rate=0.1, momentum=0.9), initial_scale=8.0, dynamic_growth_steps=2
     ),
@@ -205,4 +208,25 @@ def test_model_with_loss_scale_optimizer_saves_and_loads(tmp_path):
     assert type(loaded.optimizer.inner_optimizer) is optimizers.Adam
     assert loaded.optimizer.get_config() == model.optimizer.get_config()
     for saved, restored in zip(model.optimizer.variables, loaded.optimizer.variables):
+        np.testing.assert_array_equal(saved.numpy(), restored.numpy())
+
+
+def test_model_with_multi_optimizer_routes_by_path_and_saves_and_loads(tmp_path):
+    from numeras import models
+
+    bias_optimizer = optimizers.Adam(0.01)
+    multi = optimizers.MultiOptimizer(optimizers.OptimizerMap(optimizers.SGD(0.1), {".*bias": bias_optimizer}))
+    model = _fitted(multi)
+    kernel, bias = model.layers[-1].kernel, model.layers[-1].bias
+    assert multi.optimizers[multi._optimizer_index[id(bias)]] is bias_optimizer
+    assert multi.optimizers[multi._optimizer_index[id(kernel)]] is not bias_optimizer
+    assert int(multi.iterations.numpy()) == int(bias_optimizer.iterations.numpy()) == 8
+    with pytest.raises(AttributeError, match="sub-optimizers"):
+        multi.learning_rate  # noqa: B018
+    path = tmp_path / "multi.keras"
+    model.save(path)
+    loaded = models.load_model(path)
+    assert type(loaded.optimizer) is optimizers.MultiOptimizer
+    assert loaded.optimizer.get_config() == multi.get_config()
+    for saved, restored in zip(multi.variables, loaded.optimizer.variables):
         np.testing.assert_array_equal(saved.numpy(), restored.numpy())

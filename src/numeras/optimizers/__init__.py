@@ -28,6 +28,7 @@ from numeras.optimizers.ftrl import Ftrl
 from numeras.optimizers.lamb import Lamb
 from numeras.optimizers.lion import Lion
 from numeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from numeras.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from numeras.optimizers.muon import Muon
 from numeras.optimizers.nadam import Nadam
 from numeras.optimizers.rmsprop import RMSprop
@@ -59,12 +60,16 @@ ALL_OBJECTS = {
     Muon,
     LossScaleOptimizer,
     ScheduleFreeAdamW,
+    MultiOptimizer,
+    OptimizerMap,
 }
 # Keras looks optimizers up by lower-cased class name, so 'RMSprop', 'rmsprop' and 'RMSProp' agree.
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 # Names `get` accepts: the base class needs a learning rate and has no update rule, and a loss
 # scale optimizer needs the optimizer it wraps.
-_GETTABLE = sorted(name for name in ALL_OBJECTS_DICT if name not in ("optimizer", "lossscaleoptimizer"))
+_GETTABLE = sorted(
+    name for name in ALL_OBJECTS_DICT if name not in ("optimizer", "lossscaleoptimizer", "multioptimizer", "optimizermap")
+)
 register_builtins("optimizers", {cls.__name__: cls for cls in ALL_OBJECTS})
 register_base_class_arguments(Optimizer, (*_LEGACY_ARGUMENTS, *_IGNORED_CONFIG_KEYS))
 
@@ -143,6 +148,8 @@ __all__ = [
     "Lion",
     "LossScaleOptimizer",
     "Muon",
+    "MultiOptimizer",
+    "OptimizerMap",
     "Adagrad",
     "Adam",
     "AdamW",
