@@ -155,3 +155,13 @@ def test_unknown_keyword_argument_raises_type_error_as_keras_does():
     # Keras's loss constructors have fixed signatures: Python's TypeError names the argument.
     with pytest.raises(TypeError, match="smoothing"):
         losses.Dice(smoothing=1.0)
+
+
+def test_ctc_of_an_empty_label_is_the_all_blank_path():
+    rng = np.random.default_rng(2)
+    logits = rng.normal(size=(2, 4, 3))
+    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    value = ctc_loss(np.zeros((2, 2), int), logits, np.array([0, 0]), np.array([4, 2]))
+    expected = [-log_probs[0, :4, 0].sum(), -log_probs[1, :2, 0].sum()]
+    np.testing.assert_allclose(value.numpy(), expected, rtol=1e-12)
+    assert gradcheck(lambda x: ctc_loss(np.zeros((2, 2), int), x, np.array([0, 0]), np.array([4, 2])), [logits])

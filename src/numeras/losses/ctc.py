@@ -83,6 +83,8 @@ def ctc_loss(target: Any, output: Any, target_length: Any, output_length: Any, m
     # A state may be entered from two states back when it is a label differing from that one.
     can_skip = xp.zeros((batch, num_states), dtype=bool)
     can_skip[:, 2:] = (extended[:, 2:] != mask_index) & (extended[:, 2:] != extended[:, :-2])
+    # Added to the two-back term: 0 where the skip is allowed, -inf where it is not.
+    skip_penalty = xp.where(can_skip, dtype.type(0), neg_inf)[:, 2:]
 
     emissions = xp.take_along_axis(log_probs, extended[:, None, :], axis=2)  # (B, T, S)
     emissions = xp.where(valid_state[:, None, :], emissions, neg_inf)
@@ -91,12 +93,13 @@ def ctc_loss(target: Any, output: Any, target_length: Any, output_length: Any, m
     alphas[0, :, :2] = emissions[:, 0, :2]
     alphas[0] = xp.where(valid_state, alphas[0], neg_inf)
     previous = xp.empty((batch, num_states), dtype=dtype)
+    skipped = xp.empty((batch, max(num_states - 2, 0)), dtype=dtype)
     with xp.errstate(invalid="ignore"):
         for t in range(1, max_time):
             a = alphas[t - 1]
             previous[:] = a
             xp.logaddexp(previous[:, 1:], a[:, :-1], out=previous[:, 1:])
-            skipped = xp.where(can_skip[:, 2:], a[:, :-2], neg_inf)
+            xp.add(a[:, :-2], skip_penalty, out=skipped)
             xp.logaddexp(previous[:, 2:], skipped, out=previous[:, 2:])
             xp.add(previous, emissions[:, t], out=alphas[t])
 
@@ -116,19 +119,23 @@ def ctc_loss(target: Any, output: Any, target_length: Any, output_length: Any, m
         final[rows[label_lengths > 0], (end - 1)[label_lengths > 0]] = 0.0
         betas = xp.full((max_time, batch, num_states), neg_inf, dtype=dtype)
         following = xp.empty((batch, num_states), dtype=dtype)
-        last_step = (input_lengths - 1)[:, None]
+        last_step = input_lengths - 1
         with xp.errstate(invalid="ignore"):
             for t in range(max_time - 1, -1, -1):
                 if t + 1 < max_time:
                     b = betas[t + 1]
                     following[:] = b
                     xp.logaddexp(following[:, :-1], b[:, 1:], out=following[:, :-1])
-                    skipped = xp.where(can_skip[:, 2:], b[:, 2:], neg_inf)
+                    xp.add(b[:, 2:], skip_penalty, out=skipped)
                     xp.logaddexp(following[:, :-2], skipped, out=following[:, :-2])
                 else:
                     following.fill(neg_inf)
-                following = xp.where(t == last_step, final, xp.where(t < last_step, following, neg_inf))
-                betas[t] = following + emissions[:, t]
+                # Each sequence's backward pass starts at its own last step; later steps stay -inf.
+                starting = last_step == t
+                if starting.any():
+                    following[starting] = final[starting]
+                following[last_step < t] = neg_inf
+                xp.add(following, emissions[:, t], out=betas[t])
             # Posterior of being in state s at time t, then summed per class.
             occupancy = alphas + betas - xp.moveaxis(emissions, 1, 0) - log_likelihood[None, :, None]
             occupancy = xp.exp(xp.where(xp.isfinite(occupancy), occupancy, neg_inf))  # (T, B, S)
