@@ -230,3 +230,9 @@ def test_model_with_multi_optimizer_routes_by_path_and_saves_and_loads(tmp_path)
     assert loaded.optimizer.get_config() == multi.get_config()
     for saved, restored in zip(multi.variables, loaded.optimizer.variables):
         np.testing.assert_array_equal(saved.numpy(), restored.numpy())
+
+
+@pytest.mark.parametrize("name", ["Adam", "SGD", "RMSprop", "Adagrad", "Ftrl", "Optimizer"])
+def test_legacy_optimizers_raise_import_error_naming_the_replacement(name):
+    with pytest.raises(ImportError, match=f"numeras.optimizers.{name}"):
+        getattr(optimizers.legacy, name)(learning_rate=0.1)

@@ -11,7 +11,7 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from numeras.optimizers import schedules
+from numeras.optimizers import legacy, schedules
 from numeras.optimizers.adadelta import Adadelta
 from numeras.optimizers.adafactor import Adafactor
 from numeras.optimizers.adagrad import Adagrad
@@ -162,6 +162,7 @@ __all__ = [
     "ScheduleFreeAdamW",
     "deserialize",
     "get",
+    "legacy",
     "schedules",
     "serialize",
 ]
