@@ -107,7 +107,7 @@ def test_accuracy_functions_return_per_sample_values():
     assert isinstance(out, nr.Tensor) and out.shape == (5,) and out.dtype == "float32"
     np.testing.assert_array_equal(out.numpy(), (t == p.argmax(-1)).astype("float32"))
     np.testing.assert_array_equal(metrics.categorical_accuracy(np.eye(3)[t], p).numpy(), out.numpy())
-    np.testing.assert_array_equal(metrics.binary_accuracy([[1], [0]], [[0.6], [0.6]]).numpy(), [1.0, 0.0])
+    np.testing.assert_array_equal(metrics.binary_accuracy([[1], [0]], [[0.6], [0.6]]).numpy(), [[1.0], [0.0]])
 
 
 def test_metrics_accept_tensors_that_require_gradients():

@@ -126,7 +126,7 @@ def test_sparse_labels_train_with_sparse_loss():
 def test_errors_before_first_step():
     x, y, _ = _toy_data()
     model = _model()
-    with pytest.raises(RuntimeError, match="compile"):
+    with pytest.raises(ValueError, match="compile"):
         model.fit(x, y, verbose=0)
     model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
     with pytest.raises(ValueError, match="same number of samples"):

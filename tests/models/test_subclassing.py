@@ -148,7 +148,7 @@ def test_weight_and_activity_regularizers_add_exactly_their_penalties():
     kernel, bias = dense.kernel.numpy(), dense.bias.numpy()
     activations = x @ kernel + bias
     expected_penalty = (0.01 * np.sum(kernel**2) + 0.1 * np.sum(np.abs(bias))
-                        + 0.001 * np.sum(np.abs(activations)))
+                        + 0.001 * np.sum(np.abs(activations)) / len(x))  # Keras divides by the batch size
     mse = np.mean((activations - y) ** 2)
     assert model.evaluate(x, y, batch_size=8, verbose=0) == pytest.approx(mse + expected_penalty, rel=1e-5)
     y_pred = model(x)

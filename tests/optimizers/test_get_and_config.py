@@ -23,7 +23,7 @@ NON_DEFAULT = {
 }
 
 KERAS_DEFAULTS = {
-    "SGD": {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False, "name": "SGD"},
+    "SGD": {"learning_rate": 0.01, "momentum": 0.0, "nesterov": False, "name": "sgd"},
     "RMSprop": {"learning_rate": 0.001, "rho": 0.9, "momentum": 0.0, "epsilon": 1e-7, "centered": False, "name": "rmsprop"},
     "Adagrad": {"learning_rate": 0.001, "initial_accumulator_value": 0.1, "epsilon": 1e-7},
     "Adam": {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": False, "name": "adam"},

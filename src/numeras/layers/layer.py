@@ -396,7 +396,7 @@ class Layer(Operation):
         if self.activity_regularizer is not None:
             for out in flatten(outputs):
                 if isinstance(out, Tensor):
-                    self.add_loss(self.activity_regularizer(out))
+                    self.add_loss(_activity_loss(self.activity_regularizer, out))
         if previous_mask is not None or _overrides_compute_mask(type(self)):
             self._set_output_masks(inputs, outputs, previous_mask)
         return outputs
@@ -607,6 +607,12 @@ def _legacy_input_shape(kwargs: dict) -> tuple | None:
     if kwargs.get("input_dim") is not None:
         return (batch_size, int(kwargs["input_dim"]))
     return None
+
+
+def _activity_loss(regularizer: Any, output: Tensor) -> Any:
+    from numeras.regularizers import activity_regularization_loss
+
+    return activity_regularization_loss(regularizer, output)
 
 
 def _get_regularizer(identifier: Any) -> Any:

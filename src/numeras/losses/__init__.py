@@ -30,6 +30,15 @@ from numeras.losses.classes import (
     SparseCategoricalCrossentropy,
     SquaredHinge,
 )
+from numeras.losses.ctc import CTC, ctc, ctc_loss
+from numeras.losses.focal import (
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
+)
 from numeras.losses.functions import (
     binary_crossentropy,
     categorical_crossentropy,
@@ -54,6 +63,7 @@ from numeras.losses.loss import (
     reduce_weighted_values,
     standardize_reduction,
 )
+from numeras.losses.overlap import Circle, Dice, Tversky, circle, dice, tversky
 from numeras.losses.validation import is_binary_or_sparse_categorical, loss_kind, validate_targets
 from numeras.saving.object_registration import (
     register_builtins,
@@ -105,6 +115,20 @@ ALL_OBJECTS: tuple = (
     hinge,
     squared_hinge,
     categorical_hinge,
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
+    CTC,
+    Dice,
+    Tversky,
+    Circle,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
+    ctc,
+    dice,
+    tversky,
+    circle,
 )
 
 ALL_OBJECTS_DICT: dict[str, Any] = {obj.__name__: obj for obj in ALL_OBJECTS}
@@ -235,6 +259,21 @@ def resolve(identifier: Any, y_true: Any, y_pred: Any) -> Loss | None:
 __all__ = [
     "ALL_OBJECTS",
     "ALL_OBJECTS_DICT",
+    "CTC",
+    "BinaryFocalCrossentropy",
+    "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
+    "Circle",
+    "Dice",
+    "Tversky",
+    "binary_focal_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
+    "circle",
+    "ctc",
+    "ctc_loss",
+    "dice",
+    "tversky",
     "BinaryCrossentropy",
     "CategoricalCrossentropy",
     "CategoricalHinge",

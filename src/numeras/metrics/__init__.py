@@ -13,7 +13,9 @@ from typing import Any
 
 from numeras.losses import (
     binary_crossentropy,
+    binary_focal_crossentropy,
     categorical_crossentropy,
+    categorical_focal_crossentropy,
     categorical_hinge,
     hinge,
     huber,
@@ -29,6 +31,12 @@ from numeras.losses import (
     squared_hinge,
 )
 from numeras.losses.validation import is_binary_or_sparse_categorical
+from numeras.metrics.at_threshold import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+)
 from numeras.metrics.classes import (
     Accuracy,
     BinaryAccuracy,
@@ -62,6 +70,13 @@ from numeras.metrics.confusion import (
     TruePositives,
     update_confusion_matrix_variables,
 )
+from numeras.metrics.correlation import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
+from numeras.metrics.f_score import F1Score, FBetaScore
 from numeras.metrics.functions import (
     accuracy,
     binary_accuracy,
@@ -71,7 +86,9 @@ from numeras.metrics.functions import (
     sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy,
 )
+from numeras.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from numeras.metrics.metric import Mean, MeanMetricWrapper, Metric, Sum, reduce_to_samplewise_values
+from numeras.metrics.r2_score import R2Score
 from numeras.saving.object_registration import (
     register_builtins,
     serialize_function,
@@ -113,6 +130,20 @@ ALL_OBJECTS: tuple = (
     SparseCategoricalAccuracy,
     TopKCategoricalAccuracy,
     SparseTopKCategoricalAccuracy,
+    R2Score,
+    PearsonCorrelation,
+    ConcordanceCorrelation,
+    F1Score,
+    FBetaScore,
+    IoU,
+    BinaryIoU,
+    MeanIoU,
+    OneHotIoU,
+    OneHotMeanIoU,
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
 )
 
 ALL_OBJECTS_DICT: dict[str, Any] = {cls.__name__: cls for cls in ALL_OBJECTS}
@@ -159,6 +190,10 @@ FUNCTIONS: dict[str, Callable] = {
         binary_crossentropy,
         categorical_crossentropy,
         sparse_categorical_crossentropy,
+        binary_focal_crossentropy,
+        categorical_focal_crossentropy,
+        pearson_correlation,
+        concordance_correlation,
     )
 }
 """The metric functions by name (what ``serialize`` writes for a function metric)."""
@@ -311,6 +346,24 @@ def resolve(identifier: Any, y_true: Any = None, y_pred: Any = None, loss: Any =
 __all__ = [
     "ALL_OBJECTS",
     "ALL_OBJECTS_DICT",
+    "BinaryIoU",
+    "ConcordanceCorrelation",
+    "F1Score",
+    "FBetaScore",
+    "IoU",
+    "MeanIoU",
+    "OneHotIoU",
+    "OneHotMeanIoU",
+    "PearsonCorrelation",
+    "PrecisionAtRecall",
+    "R2Score",
+    "RecallAtPrecision",
+    "SensitivityAtSpecificity",
+    "SpecificityAtSensitivity",
+    "binary_focal_crossentropy",
+    "categorical_focal_crossentropy",
+    "concordance_correlation",
+    "pearson_correlation",
     "AUC",
     "Accuracy",
     "BinaryAccuracy",

@@ -44,13 +44,13 @@ def accuracy(y_true: Any, y_pred: Any) -> Tensor:
 
 
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Tensor:
-    """Fraction of entries where (y_pred > threshold) equals the 0/1 label, averaged over the
-    last axis."""
+    """1.0 where (y_pred > threshold) equals the 0/1 label, 0.0 elsewhere, element by element
+    (Keras 3 does not average the last axis here; ``BinaryAccuracy`` averages per sample)."""
     y_true = as_array(y_true)
     y_pred = _float_array(y_pred)
     y_true, y_pred = squeeze_or_expand_arrays(y_true, y_pred)
     predicted = (y_pred > y_pred.dtype.type(threshold)).astype(y_true.dtype)
-    return constant((y_true == predicted).mean(axis=-1, dtype=backend.floatx()))
+    return _matches(y_true == predicted)
 
 
 def categorical_accuracy(y_true: Any, y_pred: Any) -> Tensor:

@@ -11,8 +11,9 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from numeras.optimizers import schedules
+from numeras.optimizers import legacy, schedules
 from numeras.optimizers.adadelta import Adadelta
+from numeras.optimizers.adafactor import Adafactor
 from numeras.optimizers.adagrad import Adagrad
 from numeras.optimizers.adam import Adam
 from numeras.optimizers.adamax import Adamax
@@ -23,8 +24,15 @@ from numeras.optimizers.base_optimizer import (
     BaseOptimizer,
     Optimizer,
 )
+from numeras.optimizers.ftrl import Ftrl
+from numeras.optimizers.lamb import Lamb
+from numeras.optimizers.lion import Lion
+from numeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from numeras.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from numeras.optimizers.muon import Muon
 from numeras.optimizers.nadam import Nadam
 from numeras.optimizers.rmsprop import RMSprop
+from numeras.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from numeras.optimizers.sgd import SGD
 from numeras.saving.object_registration import (
     register_base_class_arguments,
@@ -35,11 +43,33 @@ from numeras.saving.object_registration import (
 
 _MODULE = "keras.optimizers"
 
-ALL_OBJECTS = {Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Nadam}
+ALL_OBJECTS = {
+    Optimizer,
+    Adam,
+    SGD,
+    RMSprop,
+    Adadelta,
+    AdamW,
+    Adagrad,
+    Adamax,
+    Nadam,
+    Ftrl,
+    Lion,
+    Lamb,
+    Adafactor,
+    Muon,
+    LossScaleOptimizer,
+    ScheduleFreeAdamW,
+    MultiOptimizer,
+    OptimizerMap,
+}
 # Keras looks optimizers up by lower-cased class name, so 'RMSprop', 'rmsprop' and 'RMSProp' agree.
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
-# Names `get` accepts: the base class needs a learning rate and has no update rule.
-_GETTABLE = sorted(name for name in ALL_OBJECTS_DICT if name != "optimizer")
+# Names `get` accepts: the base class needs a learning rate and has no update rule, and a loss
+# scale optimizer needs the optimizer it wraps.
+_GETTABLE = sorted(
+    name for name in ALL_OBJECTS_DICT if name not in ("optimizer", "lossscaleoptimizer", "multioptimizer", "optimizermap")
+)
 register_builtins("optimizers", {cls.__name__: cls for cls in ALL_OBJECTS})
 register_base_class_arguments(Optimizer, (*_LEGACY_ARGUMENTS, *_IGNORED_CONFIG_KEYS))
 
@@ -112,6 +142,14 @@ def _unknown_optimizer_error(name: Any, extra_names: list[str] | None = None) ->
 
 __all__ = [
     "Adadelta",
+    "Adafactor",
+    "Ftrl",
+    "Lamb",
+    "Lion",
+    "LossScaleOptimizer",
+    "Muon",
+    "MultiOptimizer",
+    "OptimizerMap",
     "Adagrad",
     "Adam",
     "AdamW",
@@ -121,8 +159,10 @@ __all__ = [
     "Optimizer",
     "RMSprop",
     "SGD",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
+    "legacy",
     "schedules",
     "serialize",
 ]

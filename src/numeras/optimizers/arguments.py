@@ -78,8 +78,9 @@ def pop_legacy_arguments(optimizer_class: type, learning_rate: Any, kwargs: dict
             learning_rate = InverseTimeDecay(float(learning_rate), decay_steps=1, decay_rate=float(decay))
     return learning_rate
 
-def unknown_arguments_error(optimizer_class: type, kwargs: dict[str, Any]) -> TypeError:
-    """The error for keyword arguments ``optimizer_class`` does not take, with close matches."""
+def unknown_arguments_error(optimizer_class: type, kwargs: dict[str, Any]) -> ValueError:
+    """The error for keyword arguments ``optimizer_class`` does not take, with close matches (a
+    ValueError, as Keras 3 raises for unrecognized optimizer arguments)."""
     cls = optimizer_class.__name__
     valid = set(_BASE_ARGUMENTS) | set(_LEGACY_ARGUMENTS)
     for parameter in inspect.signature(optimizer_class.__init__).parameters.values():
@@ -92,7 +93,7 @@ def unknown_arguments_error(optimizer_class: type, kwargs: dict[str, Any]) -> Ty
         if close:
             hints.append(f"`{unknown}`: did you mean `{close[0]}`?")
     names = ", ".join(f"`{k}`" for k in kwargs)
-    return TypeError(
+    return ValueError(
         f"{cls}() got unexpected keyword argument(s) {names}. "
         + (" ".join(hints) + " " if hints else "")
         + f"Valid arguments are: {', '.join(sorted(valid))}."

@@ -75,8 +75,10 @@ class Nadam(Optimizer):
         super().build(var_list)
         # Created per variable in Keras's order, so saved optimizer states match Keras files.
         self._momentums, self._velocities = self.add_optimizer_variables(var_list, ["momentum", "velocity"])
-        # Saved with the other state (last, as in Keras) so training resumes exactly.
-        self._u_product = self.add_variable((), initializer="ones", dtype=dtype, name="u_product")
+        # Saved with the other state (last, as in Keras) so training resumes exactly. Keras makes
+        # it a bare Variable, so its name and path are both "variable", not "nadam/...".
+        self._u_product = self.add_variable((), initializer="ones", dtype=dtype, name="variable")
+        self._u_product.path = "variable"
 
     def _momentum_schedule(self, t: int) -> float:
         return float(self.beta_1) * (1.0 - 0.5 * 0.96**t)

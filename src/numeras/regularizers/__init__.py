@@ -15,6 +15,7 @@ from numeras.regularizers.regularizers import (
     L2,
     OrthogonalRegularizer,
     Regularizer,
+    activity_regularization_loss,
     l1,
     l1_l2,
     l2,
@@ -83,6 +84,7 @@ def get(identifier: Any) -> Any:
 
 __all__ = [
     "Regularizer",
+    "activity_regularization_loss",
     "L1",
     "L2",
     "L1L2",

@@ -149,6 +149,18 @@ class OrthogonalRegularizer(Regularizer):
         return {"factor": self.factor, "mode": self.mode}
 
 
+def activity_regularization_loss(regularizer: Any, output: Tensor) -> Any:
+    """The loss a layer adds for its ``activity_regularizer`` on one ``output``, as Keras 3:
+    ``regularizer(output)`` divided by the batch size (``output.shape[0]``; 0 for an empty
+    batch), so the penalty's strength does not grow with the batch. A scalar output is not
+    divided."""
+    loss = regularizer(output)
+    if output.ndim == 0:
+        return loss
+    batch_size = output.shape[0]
+    return ops.divide(loss, float(batch_size)) if batch_size else ops.multiply(loss, 0.0)
+
+
 # Keras 3's lowercase names are the classes themselves.
 l1 = L1
 l2 = L2

@@ -241,7 +241,8 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
-        grads = tape.gradient(loss, trainable, out=self._gradient_buffers(trainable))
+            scaled_loss = self.optimizer.scale_loss(loss)  # loss scaling, undone by apply (Keras)
+        grads = tape.gradient(scaled_loss, trainable, out=self._gradient_buffers(trainable))
         self.optimizer.apply_gradients(zip(grads, trainable))
         self._track_loss(loss, _batch_len(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
@@ -281,7 +282,7 @@ class Trainer:
     # -- checks done before any step (models override the three hooks below) -------------
     def _require_compiled(self, method: str) -> None:
         if not self.compiled:
-            raise RuntimeError(
+            raise ValueError(
                 f"You must call `compile()` before `{method}()`: e.g. "
                 "model.compile(optimizer='rmsprop', loss='categorical_crossentropy', "
                 "metrics=['accuracy'])."
