@@ -19,6 +19,7 @@ from numeras import backend, ops
 from numeras.autodiff.tensor import Tensor, convert_to_tensor
 from numeras.backend import xp
 from numeras.losses.functions import squeeze_or_expand_to_same_rank
+from numeras.saving import object_registration
 from numeras.utils.naming import auto_name
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -125,10 +126,8 @@ class LossFunctionWrapper(Loss):
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self) -> dict:
-        from numeras.losses import serialize
-
         config = super().get_config()
-        config["fn"] = serialize(self.fn)
+        config["fn"] = object_registration.serialize_function(self.fn, "numeras.losses")
         config.update(self._fn_kwargs)
         return config
 
@@ -136,9 +135,9 @@ class LossFunctionWrapper(Loss):
     def from_config(cls, config: dict) -> LossFunctionWrapper:
         config = dict(config)
         if "fn" in config:
-            from numeras.losses import deserialize
-
-            config["fn"] = deserialize(config["fn"])
+            config["fn"] = object_registration.deserialize_object(
+                config["fn"], object_registration.builtin_objects("losses"), "loss"
+            )
         return cls(**config)
 
     def __repr__(self) -> str:

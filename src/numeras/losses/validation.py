@@ -14,6 +14,9 @@ from typing import Any
 
 from numeras.autodiff.tensor import Tensor
 from numeras.backend import xp
+from numeras.losses import functions
+from numeras.losses.loss import LossFunctionWrapper
+from numeras.saving import object_registration
 
 _CATEGORICAL, _SPARSE, _BINARY, _ELEMENTWISE = "categorical", "sparse", "binary", "elementwise"
 
@@ -54,36 +57,35 @@ def is_binary_or_sparse_categorical(y_true: Any, y_pred: Any) -> tuple[bool, boo
 def loss_kind(loss: Any) -> str | None:
     """``"categorical"``, ``"sparse"``, ``"binary"`` or ``"elementwise"`` for a built-in loss
     (name, function, class or instance); ``None`` for anything else (custom losses)."""
-    from numeras import losses
-
+    builtins = object_registration.builtin_objects("losses")
     if isinstance(loss, str):
-        loss = losses.ALL_OBJECTS_DICT.get(loss)
+        loss = builtins.get(loss)
     if inspect.isclass(loss):
         try:
             loss = loss()
         except TypeError:
             return None
-    if isinstance(loss, losses.LossFunctionWrapper):
+    if isinstance(loss, LossFunctionWrapper):
         loss = loss.fn
-    if loss is losses.categorical_crossentropy:
+    if loss is functions.categorical_crossentropy:
         return _CATEGORICAL
-    if loss is losses.sparse_categorical_crossentropy:
+    if loss is functions.sparse_categorical_crossentropy:
         return _SPARSE
-    if loss is losses.binary_crossentropy:
+    if loss is functions.binary_crossentropy:
         return _BINARY
     elementwise = (
-        losses.mean_squared_error,
-        losses.mean_absolute_error,
-        losses.mean_absolute_percentage_error,
-        losses.mean_squared_logarithmic_error,
-        losses.huber,
-        losses.log_cosh,
-        losses.hinge,
-        losses.squared_hinge,
-        losses.categorical_hinge,
-        losses.kl_divergence,
-        losses.poisson,
-        losses.cosine_similarity,
+        functions.mean_squared_error,
+        functions.mean_absolute_error,
+        functions.mean_absolute_percentage_error,
+        functions.mean_squared_logarithmic_error,
+        functions.huber,
+        functions.log_cosh,
+        functions.hinge,
+        functions.squared_hinge,
+        functions.categorical_hinge,
+        functions.kl_divergence,
+        functions.poisson,
+        functions.cosine_similarity,
     )
     if any(loss is fn for fn in elementwise):
         return _ELEMENTWISE

@@ -19,6 +19,7 @@ from numeras.autodiff.graph import no_grad
 from numeras.autodiff.tensor import Tensor
 from numeras.autodiff.variable import Variable
 from numeras.backend import xp
+from numeras.saving import object_registration
 from numeras.utils.naming import auto_name
 
 
@@ -253,10 +254,8 @@ class MeanMetricWrapper(Mean):
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self) -> dict:
-        from numeras.metrics import serialize
-
         config = super().get_config()
-        config["fn"] = serialize(self._fn)
+        config["fn"] = object_registration.serialize_function(self._fn, "numeras.metrics")
         config.update(self._fn_kwargs)
         return config
 
@@ -264,7 +263,7 @@ class MeanMetricWrapper(Mean):
     def from_config(cls, config: dict) -> MeanMetricWrapper:
         config = dict(config)
         if "fn" in config:
-            from numeras.metrics import deserialize
-
-            config["fn"] = deserialize(config["fn"])
+            config["fn"] = object_registration.deserialize_object(
+                config["fn"], object_registration.builtin_objects("metrics"), "metric"
+            )
         return cls(**config)

@@ -41,7 +41,7 @@ from numeras.models.model import Model
 from numeras.ops import cast, expand_dims, squeeze
 from numeras.symbolic import Function, Node, SymbolicTensor
 from numeras.symbolic.function import graph_ends
-from numeras.utils.tree import flatten, map_structure, unpack_singleton
+from numeras.utils.tree import map_structure, unpack_singleton
 
 
 class Functional(Function, Model):
@@ -423,15 +423,3 @@ def functional_subclass(cls: type) -> type:
     return _FUNCTIONAL_SUBCLASSES[cls]
 
 
-def is_functional_init(args: tuple, kwargs: dict) -> bool:
-    """Whether constructor arguments are ``(inputs, outputs)`` as Keras decides, with symbolic
-    tensors as inputs (so that e.g. ``Sequential(layers, name)`` is not mistaken for one)."""
-    shaped = (
-        len(args) == 2
-        or (len(args) == 1 and "outputs" in kwargs)
-        or ("inputs" in kwargs and "outputs" in kwargs)
-    )
-    if not shaped:
-        return False
-    inputs = kwargs["inputs"] if "inputs" in kwargs else args[0]
-    return any(isinstance(t, SymbolicTensor) for t in flatten(inputs))

@@ -5,11 +5,15 @@ how it is trained (``compile``, ``fit``, ``evaluate``, ``predict``...) is ``Trai
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from numeras import saving
 from numeras.layers.layer import Layer
+from numeras.saving import object_registration
+from numeras.symbolic import SymbolicTensor
 from numeras.trainers.trainer import Trainer
+from numeras.utils.tree import flatten
 
 
 class Model(Trainer, Layer):
@@ -20,21 +24,19 @@ class Model(Trainer, Layer):
         # Model(inputs, outputs) is a functional model; so is CustomModel(inputs, outputs) for a
         # subclass, which keeps its own train_step/metrics (Keras injects Functional likewise).
         if args or kwargs:
-            from numeras.models.functional import Functional, functional_subclass, is_functional_init
-
-            if is_functional_init(args, kwargs) and not issubclass(cls, Functional):
-                return super().__new__(Functional if cls is Model else functional_subclass(cls))
+            if is_functional_init(args, kwargs) and not issubclass(cls, _functional_class()):
+                functional = _functional_module()
+                return super().__new__(functional.Functional if cls is Model else functional.functional_subclass(cls))
         return super().__new__(cls)
 
     def __init__(self, *args: Any, trainable: bool = True, name: str | None = None, **kwargs: Any) -> None:
         if args or "inputs" in kwargs:
-            from numeras.models.functional import Functional, functional_subclass, is_functional_init
-
             if is_functional_init(args, kwargs):
                 # A subclass's __init__ called super().__init__(inputs=..., outputs=...).
-                if not isinstance(self, Functional):
-                    self.__class__ = functional_subclass(type(self))
-                Functional.__init__(self, *args, trainable=trainable, name=name, **kwargs)
+                functional = _functional_module()
+                if not isinstance(self, functional.Functional):
+                    self.__class__ = functional.functional_subclass(type(self))
+                functional.Functional.__init__(self, *args, trainable=trainable, name=name, **kwargs)
                 return
         Layer.__init__(self, trainable=trainable, name=name, **kwargs)
         Trainer.__init__(self)
@@ -59,11 +61,9 @@ class Model(Trainer, Layer):
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Model:
         """A model from its config: a functional config (``layers``, ``input_layers``,
         ``output_layers``) rebuilds the graph; any other is passed to the constructor."""
-        from numeras.models.functional import functional_from_config
-
         functional_keys = ("name", "layers", "input_layers", "output_layers")
         if all(key in config for key in functional_keys):
-            return functional_from_config(cls, config, custom_objects)
+            return _functional_module().functional_from_config(cls, config, custom_objects)
         try:
             return cls(**config)
         except TypeError as error:
@@ -108,3 +108,26 @@ class Model(Trainer, Layer):
         loaded unless every weight fits (``skip_mismatch=True`` skips those that do not)."""
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+
+def _functional_module() -> Any:
+    """``numeras.models.functional``, which builds on this module (``Functional`` is a ``Model``):
+    found through the registry of built-in objects, so the two modules do not import each other."""
+    return sys.modules[object_registration.builtin_objects("models")["Functional"].__module__]
+
+
+def _functional_class() -> type:
+    return object_registration.builtin_objects("models")["Functional"]
+
+
+def is_functional_init(args: tuple, kwargs: dict) -> bool:
+    """Whether constructor arguments are ``(inputs, outputs)`` as Keras decides, with symbolic
+    tensors as inputs (so that e.g. ``Sequential(layers, name)`` is not mistaken for one)."""
+    shaped = (
+        len(args) == 2
+        or (len(args) == 1 and "outputs" in kwargs)
+        or ("inputs" in kwargs and "outputs" in kwargs)
+    )
+    if not shaped:
+        return False
+    inputs = kwargs["inputs"] if "inputs" in kwargs else args[0]
+    return any(isinstance(t, SymbolicTensor) for t in flatten(inputs))
