@@ -33,15 +33,12 @@ from numeras.optimizers.muon import Muon
 from numeras.optimizers.nadam import Nadam
 from numeras.optimizers.rmsprop import RMSprop
 from numeras.optimizers.schedule_free_adamw import ScheduleFreeAdamW
+from numeras.optimizers.serialization import _NOT_GETTABLE, _unknown_optimizer_error, deserialize, serialize
 from numeras.optimizers.sgd import SGD
 from numeras.saving.object_registration import (
     register_base_class_arguments,
     register_builtins,
-    serialize_object,
-    unknown_name_error,
 )
-
-_MODULE = "keras.optimizers"
 
 ALL_OBJECTS = {
     Optimizer,
@@ -65,51 +62,11 @@ ALL_OBJECTS = {
 }
 # Keras looks optimizers up by lower-cased class name, so 'RMSprop', 'rmsprop' and 'RMSProp' agree.
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
-# Names `get` accepts: the base class needs a learning rate and has no update rule, and a loss
-# scale optimizer needs the optimizer it wraps.
-_GETTABLE = sorted(
-    name for name in ALL_OBJECTS_DICT if name not in ("optimizer", "lossscaleoptimizer", "multioptimizer", "optimizermap")
-)
+# Names `get` accepts: the base class needs a learning rate and has no update rule, and the
+# wrappers need the optimizers they wrap.
+_GETTABLE = sorted(name for name in ALL_OBJECTS_DICT if name not in _NOT_GETTABLE)
 register_builtins("optimizers", {cls.__name__: cls for cls in ALL_OBJECTS})
 register_base_class_arguments(Optimizer, (*_LEGACY_ARGUMENTS, *_IGNORED_CONFIG_KEYS))
-
-
-def serialize(optimizer: Optimizer) -> dict[str, Any]:
-    """The Keras 3 config dict of ``optimizer``:
-    ``{"module", "class_name", "config", "registered_name"}``."""
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(
-            f"optimizers.serialize: expected an Optimizer instance, received {type(optimizer).__name__}: {optimizer!r}."
-        )
-    cls = type(optimizer)
-    builtin = ALL_OBJECTS_DICT.get(cls.__name__.lower()) is cls
-    return serialize_object(optimizer, _MODULE if builtin else cls.__module__)
-
-
-def deserialize(config: Mapping[str, Any] | str, custom_objects: Mapping[str, Any] | None = None) -> Optimizer:
-    """The optimizer described by ``config``: a dict from :func:`serialize` (or Keras 2's
-    ``{"class_name", "config"}``) or a class name. Your own classes go in ``custom_objects``."""
-    if isinstance(config, str):
-        class_name, inner = config, {}
-    elif isinstance(config, Mapping):
-        if "class_name" not in config:
-            raise ValueError(
-                f"optimizers.deserialize: a config dict needs a 'class_name' key, received {dict(config)!r}. "
-                "Expected e.g. {'class_name': 'RMSprop', 'config': {'learning_rate': 0.001}}."
-            )
-        class_name, inner = config["class_name"], dict(config.get("config") or {})
-    else:
-        raise TypeError(
-            f"optimizers.deserialize: expected a config dict or a class name, received "
-            f"{type(config).__name__}: {config!r}."
-        )
-    custom_objects = dict(custom_objects or {})
-    cls = custom_objects.get(class_name) or ALL_OBJECTS_DICT.get(str(class_name).lower())
-    if cls is None:
-        raise _unknown_optimizer_error(class_name, list(custom_objects))
-    if "custom_objects" in inspect.signature(cls.from_config).parameters:
-        return cls.from_config(inner, custom_objects=custom_objects)
-    return cls.from_config(inner)
 
 
 def get(identifier: Any) -> Optimizer | None:
@@ -134,10 +91,6 @@ def get(identifier: Any) -> Optimizer | None:
         f"Could not interpret optimizer identifier: {identifier!r} of type {type(identifier).__name__}. "
         f"Pass an optimizer instance, a name ({', '.join(repr(n) for n in _GETTABLE)}) or a config dict."
     )
-
-
-def _unknown_optimizer_error(name: Any, extra_names: list[str] | None = None) -> ValueError:
-    return unknown_name_error("optimizer", name, _GETTABLE + sorted(extra_names or []), class_example="RMSprop")
 
 
 __all__ = [

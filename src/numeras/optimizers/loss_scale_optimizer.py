@@ -17,6 +17,7 @@ from numeras.autodiff.tensor import Tensor
 from numeras.autodiff.variable import Variable
 from numeras.backend import xp
 from numeras.optimizers.base_optimizer import Optimizer
+from numeras.optimizers.serialization import deserialize, serialize
 
 _BASE_DEFAULTS = {
     "weight_decay": None,
@@ -167,8 +168,6 @@ class LossScaleOptimizer(Optimizer):
             variable.assign(store[str(i)])
 
     def get_config(self) -> dict[str, Any]:
-        from numeras.optimizers import serialize
-
         return {
             "name": self.name,
             "inner_optimizer": serialize(self.inner_optimizer),
@@ -178,8 +177,6 @@ class LossScaleOptimizer(Optimizer):
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> LossScaleOptimizer:
-        from numeras.optimizers import deserialize
-
         config = dict(config)
         inner = config.pop("inner_optimizer")
         if not isinstance(inner, Optimizer):  # the saving code may have rebuilt it already

@@ -11,13 +11,12 @@ from typing import Any
 from numeras.autodiff.variable import Variable
 from numeras.optimizers.base_optimizer import Optimizer
 from numeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from numeras.optimizers.serialization import deserialize, serialize
 
 _MODULE = "keras.optimizers"
 
 
 def _serialize(optimizer: Optimizer) -> dict:
-    from numeras.optimizers import serialize
-
     return serialize(optimizer)
 
 
@@ -26,8 +25,6 @@ def _deserialize(config: Any, custom_objects: dict | None) -> Any:
         return config  # already rebuilt by the saving code
     if isinstance(config, dict) and config.get("class_name") == "OptimizerMap":
         return OptimizerMap.from_config(config.get("config") or {}, custom_objects=custom_objects)
-    from numeras.optimizers import deserialize
-
     return deserialize(config, custom_objects=custom_objects)
 
 

@@ -18,8 +18,22 @@ from numeras.saving.object_registration import (
     get_registered_object,
     register_keras_serializable,
 )
-from numeras.saving.saving_api import load_model, load_weights, save_model, save_weights
 from numeras.saving.serialization_lib import DeserializationError
+
+# The file API (saving_api and the formats below it) is imported on first use: the registry and
+# the codec above serve the low layers (layers, losses, optimizers register their classes here),
+# and must not pull in what sits above them.
+_FILE_API = ("load_model", "load_weights", "save_model", "save_weights")
+
+
+def __getattr__(name: str):
+    if name in _FILE_API:
+        import importlib
+
+        value = getattr(importlib.import_module("numeras.saving.saving_api"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'numeras.saving' has no attribute {name!r}")
 
 __all__ = [
     "CustomObjectScope",
