@@ -282,6 +282,28 @@ from numeras.layers.preprocessing import (  # noqa: E402
 
 __all__ += ["CategoryEncoding", "Embedding", "Hashing", "IntegerLookup", "StringLookup", "TextVectorization"]
 
+# Activation, normalization, regularization and wrapper layers of Keras 3 beyond the above.
+from numeras.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax  # noqa: E402
+from numeras.layers.normalization_layers import GroupNormalization, UnitNormalization  # noqa: E402
+from numeras.layers.permute import Permute  # noqa: E402
+from numeras.layers.regularization_layers import ActivityRegularization, AlphaDropout  # noqa: E402
+from numeras.layers.wrappers import SpectralNormalization, Wrapper  # noqa: E402
+
+__all__ += [
+    "ActivityRegularization",
+    "AlphaDropout",
+    "ELU",
+    "GroupNormalization",
+    "LeakyReLU",
+    "PReLU",
+    "Permute",
+    "ReLU",
+    "Softmax",
+    "SpectralNormalization",
+    "UnitNormalization",
+    "Wrapper",
+]
+
 # Every layer class above, loadable by name (saved models, ``deserialize``).
 register_builtins(
     _LAYERS, {name: obj for name in __all__ if isinstance(obj := globals()[name], type) and issubclass(obj, Layer)}
