@@ -146,10 +146,7 @@ class PReLU(_ElementwiseActivation):
 
 
 class ELU(_ElementwiseActivation):
-    """Exponential linear unit: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
-
-    As in Keras 3, ``alpha`` is not part of ``get_config()``, so a reloaded layer has alpha 1.
-    """
+    """Exponential linear unit: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
 
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -157,6 +154,9 @@ class ELU(_ElementwiseActivation):
 
     def call(self, inputs: Tensor) -> Tensor:
         return activations.elu(inputs, alpha=self.alpha)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "alpha": self.alpha}
 
 
 def _large_negative(dtype: Any) -> float:

@@ -7,7 +7,7 @@ from typing import Any
 
 from numeras import initializers
 from numeras.autodiff import Tensor
-from numeras.autodiff.ops import cast
+from numeras.autodiff.ops import cast, record
 from numeras.backend import xp
 from numeras.layers.layer import Layer
 
@@ -43,11 +43,17 @@ class Wrapper(Layer):
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Wrapper:
         from numeras.layers import deserialize
+        from numeras.saving import deserialize_keras_object
 
         config = dict(config)
         layer = config.pop("layer")
-        if not isinstance(layer, Layer):
-            layer = deserialize(layer, custom_objects=custom_objects)
+        if isinstance(layer, dict):
+            if layer.get("class_name") in (custom_objects or {}):
+                # Loading a saved model hands its own rebuilder of each nested class in custom_objects.
+                layer = deserialize(layer, custom_objects=custom_objects)
+            else:
+                # A Keras or numeras config: Keras-only arguments are dropped, nested objects rebuilt.
+                layer = deserialize_keras_object(layer, custom_objects=custom_objects)
         if isinstance(config.get("dtype"), dict):
             config["dtype"] = config["dtype"].get("config", {}).get("name")
         return cls(layer, **config)
@@ -58,6 +64,24 @@ def _unit_vector(v):
     return v * min(1.0 / max(float(xp.sqrt(xp.sum(xp.square(v)))), 1e-300), 1e7)
 
 
+def _divide_by_spectral_norm(kernel: Tensor, vector_u, vector_v) -> Tensor:
+    """z = W / sigma with sigma = v^T W u, the power iteration's (u, v) held constant
+    (Miyato et al.);  with W_n = z and G the incoming gradient (both as (rows, units) matrices):
+    dW = (G - <G, W_n> v u^T) / sigma."""
+    shape = kernel.data.shape
+    matrix = kernel.data.reshape(-1, shape[-1])
+    sigma = float((vector_v @ matrix @ vector_u.T)[0, 0])
+    normalized = (kernel.data / sigma).astype(kernel.data.dtype, copy=False)
+    outer = (vector_v.T @ vector_u).astype(kernel.data.dtype, copy=False)
+
+    def vjp(g):
+        g_matrix = g.reshape(matrix.shape)
+        along = float(xp.sum(g_matrix * normalized.reshape(matrix.shape)))
+        return (((g_matrix - along * outer) / sigma).reshape(shape).astype(g.dtype, copy=False),)
+
+    return record(normalized, (kernel,), vjp)
+
+
 class SpectralNormalization(Wrapper):
     """Divides the wrapped layer's ``kernel`` (or ``embeddings``) by its largest singular value,
     estimated by power iteration (Miyato et al., 2018), which bounds the layer's Lipschitz
@@ -65,8 +89,10 @@ class SpectralNormalization(Wrapper):
 
     Each training call runs ``power_iterations`` steps of the iteration from the stored estimate
     ``vector_u`` (a non-trainable weight of shape (1, units)), then overwrites the kernel with
-    ``kernel / sigma`` before the wrapped layer runs, as Keras 3 does; the normalization itself is
-    not differentiated. Inference uses the kernel as it is.
+    ``kernel / sigma`` before the wrapped layer runs, as Keras 3 does. The wrapped layer computes
+    with ``kernel / sigma`` recorded as an op of the kernel (u and v held constant), so the gradient
+    w.r.t. the kernel is that of the normalized kernel, as Keras's JAX backend differentiates it.
+    Inference uses the kernel as it is.
     """
 
     def __init__(self, layer: Layer, power_iterations: int = 1, **kwargs: Any) -> None:
@@ -99,27 +125,43 @@ class SpectralNormalization(Wrapper):
         )
 
     def call(self, inputs: Tensor, training: bool | None = None) -> Any:
-        if training and xp.any(self.kernel.data != 0):
-            vector_u, kernel = self.normalized_weights()
-            self.vector_u.assign(vector_u)
-            self.kernel.assign(kernel)
-        outputs = self.layer(inputs)
+        if not (training and xp.any(self.kernel.data != 0)):
+            return self._cast_like(self.layer(inputs), inputs)
+        vector_u, vector_v = self._power_iteration()
+        normalized = _divide_by_spectral_norm(self.kernel, vector_u, vector_v)
+        # The stored weights become the normalized ones (as Keras assigns them), and the wrapped
+        # layer runs on the recorded W / sigma, so gradients reach W through the normalization.
+        self.vector_u.assign(vector_u)
+        self.kernel.assign(normalized.data)
+        attribute = next(key for key, value in vars(self.layer).items() if value is self.kernel)
+        object.__setattr__(self.layer, attribute, normalized)
+        try:
+            outputs = self.layer(inputs)
+        finally:
+            object.__setattr__(self.layer, attribute, self.kernel)
+        return self._cast_like(outputs, inputs)
+
+    @staticmethod
+    def _cast_like(outputs: Any, inputs: Any) -> Any:
         if isinstance(outputs, Tensor) and isinstance(inputs, Tensor) and outputs.dtype != inputs.dtype:
-            outputs = cast(outputs, inputs.dtype)
+            return cast(outputs, inputs.dtype)
         return outputs
 
-    def normalized_weights(self) -> tuple[Any, Any]:
-        """``(vector_u, kernel / sigma)`` after ``power_iterations`` steps from the stored ``vector_u``
-        (arrays, not recorded for differentiation)."""
+    def _power_iteration(self) -> tuple[Any, Any]:
+        """``power_iterations`` steps from the stored ``vector_u``: the estimates (u, v) of the top
+        right and left singular vectors of the kernel as a (rows, units) matrix."""
         weights = self.kernel.data.reshape(-1, self.kernel_shape[-1])
         vector_u = self.vector_u.data
         vector_v = None
         for _ in range(self.power_iterations):
             vector_v = _unit_vector(vector_u @ weights.T)
             vector_u = _unit_vector(vector_v @ weights)
-        sigma = (vector_v @ weights @ vector_u.T)[0, 0]
-        kernel = (self.kernel.data / sigma).astype(self.kernel.data.dtype, copy=False)
-        return vector_u.astype(self.vector_u.data.dtype, copy=False), kernel
+        return vector_u.astype(self.vector_u.data.dtype, copy=False), vector_v
+
+    def normalized_weights(self) -> tuple[Any, Any]:
+        """``(vector_u, kernel / sigma)`` after ``power_iterations`` steps (arrays, Keras's method)."""
+        vector_u, vector_v = self._power_iteration()
+        return vector_u, _divide_by_spectral_norm(self.kernel, vector_u, vector_v).data
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return self.layer.compute_output_shape(input_shape)
