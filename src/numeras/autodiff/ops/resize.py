@@ -93,6 +93,44 @@ def interpolation_weights(in_size: int, out_size: int, interpolation: str) -> np
     return np.where(inside[:, None], weights, 0.0)
 
 
+@functools.lru_cache(maxsize=128)
+def _band(in_size: int, out_size: int, interpolation: str, transposed: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The nonzero weights of :func:`interpolation_weights` (or of its transpose) as a band:
+    ``(index, weight)``, each (rows, taps), row i being ``sum_k weight[i, k] * input[index[i, k]]``
+    (rows with fewer taps are padded with weight 0)."""
+    weights = interpolation_weights(in_size, out_size, interpolation)
+    if transposed:
+        weights = weights.T
+    nonzero = weights != 0
+    taps = max(int(nonzero.sum(axis=1).max()), 1)
+    index = np.argsort(~nonzero, axis=1, kind="stable")[:, :taps]
+    return index, np.take_along_axis(weights, index, axis=1)
+
+
+def _along_axis(a, axis: int, in_size: int, out_size: int, interpolation: str, transposed: bool = False):
+    """The interpolation matrix of one spatial axis (or its transpose) applied along ``axis`` of ``a``.
+
+    A band of a few taps per output (2 for bilinear, 4 for bicubic) is gathered and summed when it is
+    much narrower than the input: O(taps * out) per line instead of the dense product's O(in * out).
+    """
+    index, weight = _band(in_size, out_size, interpolation, transposed)
+    n_in = out_size if transposed else in_size
+    n_out = in_size if transposed else out_size
+    if 4 * index.shape[1] > n_in:
+        matrix = interpolation_weights(in_size, out_size, interpolation)
+        matrix = (matrix.T if transposed else matrix).astype(a.dtype)
+        moved = xp.moveaxis(a, axis, -2)  # (..., n_in, trailing) so matmul contracts n_in
+        return xp.moveaxis(xp.matmul(matrix, moved), -2, axis)
+    weight = weight.astype(a.dtype)
+    shape = [1] * a.ndim
+    shape[axis] = n_out
+    out = xp.take(a, index[:, 0], axis=axis)
+    out *= weight[:, 0].reshape(shape)
+    for tap in range(1, index.shape[1]):
+        out += xp.take(a, index[:, tap], axis=axis) * weight[:, tap].reshape(shape)
+    return out
+
+
 def resize(images, size, interpolation: str = "bilinear") -> Tensor:
     """Resize a (batch, height, width, channels) float tensor to ``size`` = (height, width).
 
@@ -110,16 +148,16 @@ def resize(images, size, interpolation: str = "bilinear") -> Tensor:
         raise ValueError(
             f"resize: `images` must be a 4D (batch, height, width, channels) tensor, received shape {a.shape}."
         )
-    batch, height, width, channels = a.shape
+    if interpolation not in INTERPOLATIONS:
+        raise ValueError(
+            f"resize: `interpolation` must be one of {INTERPOLATIONS}, received interpolation={interpolation!r}."
+        )
+    height, width = a.shape[1], a.shape[2]
     out_height, out_width = int(size[0]), int(size[1])
-    rows = interpolation_weights(height, out_height, interpolation).astype(a.dtype)
-    cols = interpolation_weights(width, out_width, interpolation).astype(a.dtype)
-    by_rows = xp.matmul(rows, a.reshape(batch, height, width * channels)).reshape(batch, out_height, width, channels)
-    out = xp.matmul(cols, by_rows)
+    out = _along_axis(_along_axis(a, 1, height, out_height, interpolation), 2, width, out_width, interpolation)
 
     def vjp(g):
-        by_cols = xp.matmul(cols.T, g)
-        dx = xp.matmul(rows.T, by_cols.reshape(batch, out_height, width * channels))
-        return (dx.reshape(a.shape),)
+        by_cols = _along_axis(g, 2, width, out_width, interpolation, transposed=True)
+        return (_along_axis(by_cols, 1, height, out_height, interpolation, transposed=True),)
 
     return record(out, (x,), vjp)
