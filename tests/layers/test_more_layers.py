@@ -396,3 +396,19 @@ def test_alpha_dropout_keeps_selu_statistics_and_is_identity_at_inference():
     shared = layers.AlphaDropout(0.5, noise_shape=(None, 1), seed=2)(x[:6, :4], training=True).numpy()
     kept = np.isclose(shared, x[:6, :4] * ((1 - 0.5) * (1 + 0.5 * saturation**2)) ** -0.5 + 0.5 * -((1 - 0.5) * (1 + 0.5 * saturation**2)) ** -0.5 * saturation, atol=1e-5)
     assert np.all(kept.all(axis=1) | ~kept.any(axis=1))  # one draw per row
+
+
+def test_keras_saved_model_of_the_new_layers_loads_and_predicts_as_keras(tmp_path):
+    model = models.load_model(os.path.join(HERE, "fixtures", "more_layers_model.keras"))
+    names = [type(layer).__name__ for layer in model.layers]
+    for expected in ("UpSampling2D", "SpectralNormalization", "GroupNormalization", "PReLU", "Permute", "Flatten",
+                     "UnitNormalization", "ActivityRegularization", "AlphaDropout", "ReLU", "LeakyReLU", "ELU", "Softmax"):
+        assert expected in names
+    x = EXPECTED["model/x"]
+    np.testing.assert_allclose(model.predict(x, verbose=0), EXPECTED["model/y"], rtol=1e-5, atol=1e-6)
+    spectral = model.get_layer("spectral")
+    assert spectral.layer.name == "conv" and spectral.power_iterations == 1
+    assert model.get_layer("elu").alpha == 0.5
+    path = str(tmp_path / "resaved.keras")
+    model.save(path)
+    np.testing.assert_allclose(models.load_model(path).predict(x, verbose=0), EXPECTED["model/y"], rtol=1e-5, atol=1e-6)
