@@ -278,6 +278,20 @@ def test_layer_gradchecks_float64():
     assert layer_gradcheck(layers.ELU(0.4, dtype="float64"), x)
 
 
+def test_unit_normalization_keeps_zero_slices_at_zero_without_warnings():
+    x = np.zeros((2, 3), dtype="float32")
+    x[1] = [3.0, 0.0, 4.0]
+    inputs = Tensor(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with GradientTape() as tape:
+            tape.watch(inputs)
+            out = layers.UnitNormalization()(inputs)
+        grad = tape.gradient(ops.sum(out * np.arange(6.0).reshape(2, 3)), inputs)
+    np.testing.assert_allclose(out.numpy(), [[0, 0, 0], [0.6, 0, 0.8]], atol=1e-7)
+    np.testing.assert_allclose(grad.numpy()[0], np.arange(3.0) * 1e12, rtol=1e-6)
+
+
 def test_masked_softmax_gives_no_probability_to_masked_entries():
     x = np.random.default_rng(10).normal(size=(2, 5)).astype("float32")
     mask = np.array([[1, 1, 0, 1, 0], [0, 1, 1, 1, 1]], dtype="float32")

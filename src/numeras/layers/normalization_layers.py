@@ -122,13 +122,15 @@ class GroupNormalization(Layer):
         }
 
 
-# The smallest norm divided by (Keras's epsilon for UnitNormalization): below it the scale is capped.
+# Keras's epsilon for UnitNormalization: a slice whose norm is below it is scaled by 1 / epsilon
+# (so an all-zero slice stays zero) instead of by 1 / norm.
 _UNIT_NORM_EPSILON = 1e-12
 
 
 class UnitNormalization(Layer):
     """Scales each slice along ``axis`` (an int or a list of ints) to unit L2 norm:
-    ``x * min(1 / sqrt(sum(x^2)), 1e12)``, the cap keeping all-zero slices at zero."""
+    ``x / max(sqrt(sum(x^2)), 1e-12)``, so all-zero slices stay zero
+    (and their gradient is finite: the cotangent times 1e12)."""
 
     def __init__(self, axis: Any = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -147,8 +149,7 @@ class UnitNormalization(Layer):
             inputs = ops.cast(inputs, self.dtype)
         axis = tuple(self.axis) if isinstance(self.axis, list) else self.axis
         squared_norm = ops.sum(ops.square(inputs), axis=axis, keepdims=True)
-        inverse_norm = ops.minimum(ops.divide(1.0, ops.sqrt(squared_norm)), 1.0 / _UNIT_NORM_EPSILON)
-        return ops.multiply(inputs, inverse_norm)
+        return ops.divide(inputs, ops.sqrt(ops.maximum(squared_norm, _UNIT_NORM_EPSILON**2)))
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         for axis in self.axis if isinstance(self.axis, list) else [self.axis]:

@@ -4,6 +4,7 @@ of self-normalizing SELU networks)."""
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from numeras import backend, regularizers
@@ -51,7 +52,7 @@ class AlphaDropout(Layer):
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
             raise ValueError(f"AlphaDropout: `rate` must be a probability in [0, 1], received rate={rate!r}.")
         self.rate = rate
         self.seed = seed
