@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from numeras import ops
+from numeras.autodiff.ops import activation_ops
 from numeras.autodiff.tensor import Tensor
 
 
@@ -80,7 +81,7 @@ def tanh(x: Any) -> Tensor:
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
     """Exponential linear unit: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
-    return ops.elu(x, alpha=alpha)
+    return activation_ops.elu(x, alpha=alpha)
 
 
 def selu(x: Any) -> Tensor:
@@ -146,3 +147,87 @@ def crelu(x: Any, axis: int = -1) -> Tensor:
 def linear(x: Any) -> Any:
     """The identity: returns ``x`` unchanged."""
     return x
+
+
+def celu(x: Any, alpha: float = 1.0) -> Tensor:
+    """Continuously differentiable ELU (Barron, 2017): ``x`` for ``x > 0``,
+    ``alpha * (exp(x / alpha) - 1)`` otherwise."""
+    return activation_ops.celu(x, alpha=alpha)
+
+
+def glu(x: Any, axis: int = -1) -> Tensor:
+    """Gated linear unit (Dauphin et al., 2017): ``a * sigmoid(b)``, where ``a`` and ``b`` are the
+    two halves of ``x`` along ``axis`` (which must have an even size; the result has half of it)."""
+    x = ops.convert_to_tensor(x)
+    size = x.shape[axis]
+    if size % 2:
+        raise ValueError(
+            f"glu: the size of `axis` {axis} must be even (it is split into two halves), received "
+            f"an input of shape {tuple(x.shape)}."
+        )
+    gated, gate = ops.split(x, 2, axis=axis)
+    return ops.multiply(gated, ops.sigmoid(gate))
+
+
+def hard_tanh(x: Any) -> Tensor:
+    """``clip(x, -1, 1)``."""
+    return ops.clip(ops.convert_to_tensor(x), -1.0, 1.0)
+
+
+def hard_shrink(x: Any, threshold: float = 0.5) -> Tensor:
+    """``x`` where ``|x| > threshold``, 0 elsewhere."""
+    x = ops.convert_to_tensor(x)
+    return ops.where(abs(x.data) > threshold, x, 0.0)
+
+
+def soft_shrink(x: Any, threshold: float = 0.5) -> Tensor:
+    """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, 0 between:
+    ``x - clip(x, -threshold, threshold)``."""
+    x = ops.convert_to_tensor(x)
+    return ops.subtract(x, ops.clip(x, -threshold, threshold))
+
+
+def tanh_shrink(x: Any) -> Tensor:
+    """``x - tanh(x)``."""
+    x = ops.convert_to_tensor(x)
+    return ops.subtract(x, ops.tanh(x))
+
+
+def threshold(x: Any, threshold: float, default_value: float) -> Tensor:
+    """``x`` where ``x > threshold``, ``default_value`` elsewhere."""
+    x = ops.convert_to_tensor(x)
+    return ops.where(x.data > threshold, x, default_value)
+
+
+def log_sigmoid(x: Any) -> Tensor:
+    """``log(sigmoid(x)) = -softplus(-x)``, computed without overflow for any ``x``."""
+    x = ops.convert_to_tensor(x)
+    return ops.negative(ops.softplus(ops.negative(x)))
+
+
+def sparse_plus(x: Any) -> Tensor:
+    """0 for ``x <= -1``, ``x`` for ``x >= 1``, ``(x + 1)^2 / 4`` between: a softplus with a
+    compact transition."""
+    x = ops.convert_to_tensor(x)
+    a = x.data
+    between = ops.multiply(ops.square(ops.add(x, 1.0)), 0.25)
+    return ops.where(a >= 1.0, x, ops.where(a <= -1.0, 0.0, between))
+
+
+def sparse_sigmoid(x: Any) -> Tensor:
+    """``clip((x + 1) / 2, 0, 1)``: 0 for ``x <= -1``, 1 for ``x >= 1``, linear between
+    (Blondel et al., 2019)."""
+    x = ops.convert_to_tensor(x)
+    return ops.multiply(ops.clip(ops.add(x, 1.0), 0.0, 2.0), 0.5)
+
+
+def squareplus(x: Any, b: float = 4) -> Tensor:
+    """``(x + sqrt(x^2 + b)) / 2`` (So, 2021): a smooth ReLU whose smoothness grows with ``b``."""
+    x = ops.convert_to_tensor(x)
+    return ops.multiply(ops.add(x, ops.sqrt(ops.add(ops.square(x), float(b)))), 0.5)
+
+
+def sparsemax(x: Any, axis: int = -1) -> Tensor:
+    """The projection of each slice along ``axis`` onto the probability simplex (Martins and
+    Astudillo, 2016): like softmax a distribution, but one in which small logits get exactly 0."""
+    return activation_ops.sparsemax(x, axis=axis)

@@ -314,6 +314,28 @@ from numeras.layers.layer_normalization import LayerNormalization  # noqa: E402
 
 __all__ += ["AdditiveAttention", "Attention", "LayerNormalization", "MultiHeadAttention"]
 
+# Activation, normalization, regularization and wrapper layers of Keras 3 beyond the above.
+from numeras.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax  # noqa: E402
+from numeras.layers.normalization_layers import GroupNormalization, UnitNormalization  # noqa: E402
+from numeras.layers.permute import Permute  # noqa: E402
+from numeras.layers.regularization_layers import ActivityRegularization, AlphaDropout  # noqa: E402
+from numeras.layers.wrappers import SpectralNormalization, Wrapper  # noqa: E402
+
+__all__ += [
+    "ActivityRegularization",
+    "AlphaDropout",
+    "ELU",
+    "GroupNormalization",
+    "LeakyReLU",
+    "PReLU",
+    "Permute",
+    "ReLU",
+    "Softmax",
+    "SpectralNormalization",
+    "UnitNormalization",
+    "Wrapper",
+]
+
 # -- keep this block last: it registers every layer class imported above ----------------------
 # Every layer class above, loadable by name (saved models, ``deserialize``).
 register_builtins(

@@ -15,7 +15,9 @@ class Flatten(Layer):
 
     def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.data_format = data_format or "channels_last"
+        from numeras.autodiff.ops.convolution import standardize_data_format
+
+        self.data_format = standardize_data_format(data_format, owner="Flatten")
 
     def call(self, inputs: Tensor) -> Tensor:
         if self.data_format == "channels_first" and inputs.ndim > 2:

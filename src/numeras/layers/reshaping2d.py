@@ -231,18 +231,35 @@ class UpSampling1D(_UpSampling):
 
 
 class UpSampling2D(_UpSampling):
-    """Repeats rows and columns: ``UpSampling2D(2)`` doubles height and width (nearest neighbour)."""
+    """Enlarges images ``size`` = (rows, cols) times: ``interpolation='nearest'`` repeats rows and
+    columns; 'bilinear', 'bicubic', 'lanczos3', 'lanczos5' (and TensorFlow's 'area', 'gaussian',
+    'mitchellcubic') interpolate as ``keras.ops.image.resize``, differentiably."""
 
     rank = 2
 
     def __init__(self, size: Any = (2, 2), data_format: Any = None, interpolation: str = "nearest", **kwargs: Any) -> None:
         super().__init__(size, data_format=data_format, **kwargs)
-        if interpolation != "nearest":
+        from numeras.autodiff.ops.resize import INTERPOLATIONS
+
+        if not isinstance(interpolation, str) or interpolation.lower() not in INTERPOLATIONS:
             raise ValueError(
-                f"UpSampling2D: numeras supports interpolation='nearest' only, received {interpolation!r}. "
-                "For learned upsampling use Conv2DTranspose."
+                f"UpSampling2D: `interpolation` must be one of {INTERPOLATIONS}, received interpolation={interpolation!r}."
             )
-        self.interpolation = interpolation
+        self.interpolation = interpolation.lower()
+
+    def call(self, inputs: Tensor) -> Tensor:
+        if self.interpolation == "nearest":
+            return super().call(inputs)
+        from numeras.autodiff.ops.resize import resize
+
+        self._check_rank(inputs)
+        if self.data_format == "channels_first":
+            inputs = ops.transpose(inputs, (0, 2, 3, 1))
+        height, width = inputs.shape[1], inputs.shape[2]
+        outputs = resize(inputs, (height * self.size[0], width * self.size[1]), self.interpolation)
+        if self.data_format == "channels_first":
+            outputs = ops.transpose(outputs, (0, 3, 1, 2))
+        return outputs
 
     def get_config(self) -> dict:
         return {**super().get_config(), "interpolation": self.interpolation}
