@@ -165,8 +165,11 @@ def bernoulli_keep(generator: numpy.random.Generator, shape: tuple, drop_rate: f
     return (bits >= threshold).reshape(shape)
 
 
+from numeras.backend.dtypes import result_type  # noqa: E402 - needs standardize_dtype above
+
 __all__ = [
     "xp",
+    "result_type",
     "bernoulli_keep",
     "floatx",
     "set_floatx",
