@@ -27,19 +27,24 @@ from numeras.autodiff.ops import (
     log1p,
     matmul,
     max,
+    maximum,
     minimum,
     multiply,
     negative,
+    power,
     reshape,
+    scatter,
     sigmoid,
     sqrt,
     stop_gradient,
     sum,
+    take_along_axis,
     tanh,
     transpose,
     where,
 )
 from numeras.autodiff.ops import broadcast_to as broadcast_to
+from numeras.autodiff.ops import pad as _pad_constant
 from numeras.autodiff.tensor import Tensor, convert_to_tensor  # noqa: F401 - re-exported as an op
 from numeras.backend import xp
 
@@ -47,8 +52,10 @@ absolute = abs
 
 
 def square(x) -> Tensor:
-    """x * x."""
+    """x * x (bools count as int32, as Keras)."""
     x = as_tensor(x)
+    if x.data.dtype.kind == "b":
+        x = cast(x, backend.result_type(bool, int))
     return multiply(x, x)
 
 
@@ -326,23 +333,98 @@ def less_equal(x1, x2) -> Tensor:
 
 
 def zeros(shape, dtype=None) -> Tensor:
-    return constant(xp.zeros(shape, dtype=backend.standardize_dtype(dtype)))
+    return constant(xp.zeros(_shape_tuple(shape), dtype=backend.standardize_dtype(dtype)))
 
 
 def ones(shape, dtype=None) -> Tensor:
-    return constant(xp.ones(shape, dtype=backend.standardize_dtype(dtype)))
+    return constant(xp.ones(_shape_tuple(shape), dtype=backend.standardize_dtype(dtype)))
+
+
+def empty(shape, dtype=None) -> Tensor:
+    """A tensor of ``shape`` (zeros here: an uninitialised array would make results irreproducible)."""
+    return zeros(shape, dtype)
+
+
+def full(shape, fill_value, dtype=None) -> Tensor:
+    """``shape`` filled with ``fill_value``, in ``dtype`` (floatx by default, as Keras, even
+    for an int fill value)."""
+    return constant(xp.full(_shape_tuple(shape), _raw(fill_value), dtype=backend.standardize_dtype(dtype)))
+
+
+def _like_dtype(x, dtype):
+    return as_tensor(x).data.dtype if dtype is None else backend.standardize_dtype(dtype)
 
 
 def zeros_like(x, dtype=None) -> Tensor:
-    return constant(xp.zeros_like(_raw(x), dtype=dtype))
+    """Zeros of x's shape, in x's dtype unless ``dtype`` is given."""
+    return constant(xp.zeros(xp.shape(_raw(x)), dtype=_like_dtype(x, dtype)))
 
 
 def ones_like(x, dtype=None) -> Tensor:
-    return constant(xp.ones_like(_raw(x), dtype=dtype))
+    """Ones of x's shape, in x's dtype unless ``dtype`` is given."""
+    return constant(xp.ones(xp.shape(_raw(x)), dtype=_like_dtype(x, dtype)))
 
 
-def arange(start, stop=None, step=1, dtype=None) -> Tensor:
-    return constant(xp.arange(start, stop, step, dtype=dtype))
+def empty_like(x, dtype=None) -> Tensor:
+    return zeros_like(x, dtype)
+
+
+def full_like(x, fill_value, dtype=None) -> Tensor:
+    """x's shape filled with ``fill_value``, in x's dtype unless ``dtype`` is given."""
+    return constant(xp.full(xp.shape(_raw(x)), _raw(fill_value), dtype=_like_dtype(x, dtype)))
+
+
+def _scalar_kind(value):
+    """The Python type (int or float) a number, tensor or array stands for in promotion."""
+    raw = _raw(value)
+    if isinstance(raw, xp.ndarray) or isinstance(raw, xp.generic):
+        return raw.dtype
+    return float if isinstance(raw, float) else int
+
+
+def arange(start, stop=None, step=None, dtype=None) -> Tensor:
+    """Evenly spaced values in [start, stop): int32 for Python ints, floatx if any bound or the
+    step is a float, as Keras."""
+    if dtype is None:
+        bounds = [b for b in (start, stop, step) if b is not None]
+        dtype = backend.result_type(*(_scalar_kind(b) for b in bounds))
+    values = [_raw(b) for b in (start, stop)]
+    return constant(xp.arange(values[0], values[1], 1 if step is None else _raw(step), dtype=backend.standardize_dtype(dtype)))
+
+
+def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False, dtype=None, axis: int = 0):
+    """``num`` evenly spaced values from start to stop (floatx unless ``dtype``); with
+    ``retstep`` also the spacing."""
+    if dtype is None:
+        dtype = backend.result_type(_scalar_kind(start), _scalar_kind(stop), float)
+    values, step = xp.linspace(_raw(start), _raw(stop), int(num), endpoint=endpoint, retstep=True, axis=axis)
+    out = constant(values.astype(backend.standardize_dtype(dtype)))
+    return (out, constant(xp.asarray(step, dtype=out.data.dtype))) if retstep else out
+
+
+def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10, dtype=None, axis: int = 0) -> Tensor:
+    """base ** linspace(start, stop, num)."""
+    exponents = linspace(start, stop, num, endpoint=endpoint, dtype=dtype, axis=axis)
+    return constant((float(base) ** exponents.data).astype(exponents.data.dtype))
+
+
+def eye(N, M=None, k: int = 0, dtype=None) -> Tensor:  # noqa: N803 - Keras's argument names
+    """An N x M matrix with ones on the k-th diagonal (floatx by default)."""
+    return constant(xp.eye(int(N), None if M is None else int(M), int(k), dtype=backend.standardize_dtype(dtype)))
+
+
+def identity(n, dtype=None) -> Tensor:
+    """The n x n identity matrix (floatx by default)."""
+    return eye(n, dtype=dtype)
+
+
+def tri(N, M=None, k: int = 0, dtype=None) -> Tensor:  # noqa: N803 - Keras's argument names
+    """An N x M matrix with ones at and below the k-th diagonal (floatx by default)."""
+    return constant(xp.tri(int(N), None if M is None else int(M), int(k), dtype=backend.standardize_dtype(dtype)))
+
+
+def _shape_tuple(shape) -> tuple:
+    return (int(shape),) if isinstance(shape, int) else tuple(int(n) for n in shape)
 
 
 def shape(x) -> tuple:
@@ -361,8 +443,356 @@ def _raw(x):
     return x.data if isinstance(x, Tensor) else x
 
 
+# -- logic and tests (bool results, no gradient) -----------------------------------
+def logical_and(x1, x2) -> Tensor:
+    return constant(xp.logical_and(_raw(x1), _raw(x2)))
+
+
+def logical_or(x1, x2) -> Tensor:
+    return constant(xp.logical_or(_raw(x1), _raw(x2)))
+
+
+def logical_xor(x1, x2) -> Tensor:
+    return constant(xp.logical_xor(_raw(x1), _raw(x2)))
+
+
+def logical_not(x) -> Tensor:
+    return constant(xp.logical_not(_raw(x)))
+
+
+def isnan(x) -> Tensor:
+    return constant(xp.isnan(_raw(x)))
+
+
+def isinf(x) -> Tensor:
+    return constant(xp.isinf(_raw(x)))
+
+
+def isfinite(x) -> Tensor:
+    return constant(xp.isfinite(_raw(x)))
+
+
+def isclose(x1, x2, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
+    return constant(xp.isclose(_raw(x1), _raw(x2), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(x1, x2, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
+    return constant(xp.asarray(xp.allclose(_raw(x1), _raw(x2), rtol=rtol, atol=atol, equal_nan=equal_nan)))
+
+
+def any(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - Keras's name
+    """Whether any entry along ``axis`` is nonzero (bool)."""
+    return constant(xp.asarray(xp.any(_raw(x), axis=_axis(axis), keepdims=keepdims)))
+
+
+def all(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - Keras's name
+    """Whether every entry along ``axis`` is nonzero (bool)."""
+    return constant(xp.asarray(xp.all(_raw(x), axis=_axis(axis), keepdims=keepdims)))
+
+
+def count_nonzero(x, axis=None) -> Tensor:
+    """The number of nonzero entries along ``axis`` (int32, as Keras)."""
+    return constant(xp.asarray(xp.count_nonzero(_raw(x), axis=_axis(axis)), dtype=xp.int32))
+
+
+def nonzero(x) -> tuple:
+    """The indices of the nonzero entries, one int32 tensor per axis."""
+    return tuple(constant(i.astype(xp.int32)) for i in xp.nonzero(_raw(x)))
+
+
+def _axis(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+# -- sorting and selection -------------------------------------------------------------
+def argsort(x, axis: int = -1) -> Tensor:
+    """The indices (int32) that sort x along ``axis``; a stable sort (ties keep their order), as
+    Keras on JAX. ``axis=None`` sorts the flattened x."""
+    return constant(xp.argsort(_raw(as_tensor(x)), axis=axis, kind="stable").astype(xp.int32))
+
+
+def sort(x, axis: int = -1) -> Tensor:
+    """x sorted along ``axis`` (flattened when None);  the gradient goes back to each entry's
+    place (``take_along_axis`` of the sorting indices)."""
+    x = as_tensor(x)
+    if axis is None:
+        x, axis = reshape(x, (-1,)), -1
+    return take_along_axis(x, xp.argsort(x.data, axis=axis, kind="stable"), axis=axis)
+
+
+def unique(x, sorted: bool = True, return_index: bool = False, return_inverse: bool = False, return_counts: bool = False, axis=None, size=None, fill_value=None):  # noqa: A002
+    """The distinct entries of x (sorted), as numpy.unique; with ``return_*`` also the int32
+    first indices, inverse indices and counts. ``size`` pads (with ``fill_value``, by default the
+    smallest entry) or truncates the result to a fixed length."""
+    data = _raw(as_tensor(x))
+    values, index, inverse, counts = xp.unique(data, return_index=True, return_inverse=True, return_counts=True, axis=axis)
+    if size is not None:
+        size = int(size)
+        pad_value = values.min() if fill_value is None and values.size else (0 if fill_value is None else fill_value)
+        values = _fixed_length(values, size, pad_value)
+        index, counts = _fixed_length(index, size, 0), _fixed_length(counts, size, 0)
+    outputs = [constant(values)]
+    for wanted, extra in ((return_index, index), (return_inverse, inverse), (return_counts, counts)):
+        if wanted:
+            outputs.append(constant(extra.astype(xp.int32)))
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+
+def _fixed_length(values, size: int, pad_value):
+    if len(values) >= size:
+        return values[:size]
+    return xp.concatenate([values, xp.full((size - len(values),) + values.shape[1:], pad_value, dtype=values.dtype)])
+
+
+def flip(x, axis=None) -> Tensor:
+    """x reversed along ``axis`` (every axis when None)."""
+    x = as_tensor(x)
+    axes = range(x.data.ndim) if axis is None else ((axis,) if isinstance(axis, int) else axis)
+    key = [slice(None)] * x.data.ndim
+    for a in axes:
+        key[a % x.data.ndim] = slice(None, None, -1)
+    return getitem(x, tuple(key))
+
+
+def fliplr(x) -> Tensor:
+    return flip(x, axis=1)
+
+
+def flipud(x) -> Tensor:
+    return flip(x, axis=0)
+
+
+def roll(x, shift, axis=None) -> Tensor:
+    """x shifted by ``shift`` places along ``axis`` (the flattened x when None), entries that
+    fall off one end coming back at the other."""
+    x = as_tensor(x)
+    if axis is None:
+        return reshape(roll(reshape(x, (-1,)), shift, axis=0), x.data.shape)
+    shifts = (shift,) if isinstance(shift, int) else tuple(shift)
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if len(shifts) == 1 and len(axes) > 1:
+        shifts = shifts * len(axes)
+    for s, a in zip(shifts, axes):
+        n = x.data.shape[a]
+        if n:
+            x = take(x, xp.roll(xp.arange(n), int(s)), axis=a)
+    return x
+
+
+def moveaxis(x, source, destination) -> Tensor:
+    """x with the axes ``source`` moved to positions ``destination``, the others in order."""
+    x = as_tensor(x)
+    permutation = list(range(x.data.ndim))
+    sources = [source] if isinstance(source, int) else list(source)
+    destinations = [destination] if isinstance(destination, int) else list(destination)
+    sources = [s % x.data.ndim for s in sources]
+    destinations = [d % x.data.ndim for d in destinations]
+    rest = [a for a in permutation if a not in sources]
+    for d, src in sorted(zip(destinations, sources)):
+        rest.insert(d, src)
+    return transpose(x, rest)
+
+
+def swapaxes(x, axis1: int, axis2: int) -> Tensor:
+    x = as_tensor(x)
+    order = list(range(x.data.ndim))
+    order[axis1], order[axis2] = order[axis2], order[axis1]
+    return transpose(x, order)
+
+
+def _triangle_mask(shape: tuple, k: int, lower: bool):
+    rows, cols = shape[-2], shape[-1]
+    return xp.tri(rows, cols, k, dtype=bool) if lower else ~xp.tri(rows, cols, k - 1, dtype=bool)
+
+
+def tril(x, k: int = 0) -> Tensor:
+    """x with the entries above the k-th diagonal (of the last two axes) set to 0."""
+    x = as_tensor(x)
+    return where(_triangle_mask(x.data.shape, int(k), lower=True), x, zeros((), x.data.dtype))
+
+
+def triu(x, k: int = 0) -> Tensor:
+    """x with the entries below the k-th diagonal (of the last two axes) set to 0."""
+    x = as_tensor(x)
+    return where(_triangle_mask(x.data.shape, int(k), lower=False), x, zeros((), x.data.dtype))
+
+
+def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+    """The ``offset`` diagonal of the matrices on axes (axis1, axis2), as a new last axis."""
+    x = as_tensor(x)
+    ndim = x.data.ndim
+    axis1, axis2 = axis1 % ndim, axis2 % ndim
+    rest = [a for a in range(ndim) if a not in (axis1, axis2)]
+    moved = transpose(x, rest + [axis1, axis2])
+    rows, cols = x.data.shape[axis1], x.data.shape[axis2]
+    start_row, start_col = (0, offset) if offset >= 0 else (-offset, 0)
+    length = builtins.max(0, builtins.min(rows - start_row, cols - start_col))
+    steps = xp.arange(length)
+    return getitem(moved, (Ellipsis, start_row + steps, start_col + steps))
+
+
+def diag(x, k: int = 0) -> Tensor:
+    """For a vector: the square matrix with x on its k-th diagonal; for a matrix: its k-th
+    diagonal. Differentiable both ways."""
+    x = as_tensor(x)
+    if x.data.ndim == 2:
+        return diagonal(x, offset=k)
+    if x.data.ndim != 1:
+        raise ValueError(f"diag: `x` must be 1-D or 2-D, received shape {x.data.shape}.")
+    n = x.data.shape[0] + builtins.abs(k)
+    steps = xp.arange(x.data.shape[0])
+    positions = xp.stack([steps + builtins.max(-k, 0), steps + builtins.max(k, 0)], axis=-1)
+    return scatter(positions, x, (n, n))
+
+
+def diagflat(x, k: int = 0) -> Tensor:
+    return diag(reshape(x, (-1,)), k)
+
+
+def trace(x, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+    """The sum of the ``offset`` diagonal (bools and narrow ints sum in int32, as Keras)."""
+    return sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
+def meshgrid(*x, indexing: str = "xy") -> list:
+    """Coordinate grids from 1-D tensors: ``'xy'`` (Cartesian: the first two axes swapped) or
+    ``'ij'`` (matrix) indexing; differentiable (broadcasts of the inputs)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: `indexing` must be 'xy' or 'ij', received {indexing!r}.")
+    tensors = [reshape(as_tensor(t), (-1,)) for t in x]
+    sizes = [t.data.shape[0] for t in tensors]
+    if indexing == "xy" and len(tensors) >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    grids = []
+    for i, t in enumerate(tensors):
+        axis = i
+        if indexing == "xy" and len(tensors) >= 2 and i < 2:
+            axis = 1 - i
+        shape = [1] * len(tensors)
+        shape[axis] = sizes[axis]
+        grids.append(broadcast_to(reshape(t, tuple(shape)), tuple(sizes)))
+    return grids
+
+
+def outer(x1, x2) -> Tensor:
+    """The outer product of the flattened x1 and x2."""
+    return multiply(reshape(x1, (-1, 1)), reshape(x2, (1, -1)))
+
+
+def inner(x1, x2) -> Tensor:
+    """The sum of products over the last axes of x1 and x2."""
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    if x1.data.ndim == 0 or x2.data.ndim == 0:
+        return multiply(x1, x2)
+    return tensordot(x1, x2, axes=([x1.data.ndim - 1], [x2.data.ndim - 1]))
+
+
+def vdot(x1, x2) -> Tensor:
+    return sum(multiply(ravel(x1), ravel(x2)))
+
+
+def append(x1, x2, axis=None) -> Tensor:
+    if axis is None:
+        return concatenate([ravel(x1), ravel(x2)], axis=0)
+    return concatenate([x1, x2], axis=axis)
+
+
+def hstack(xs) -> Tensor:
+    tensors = [as_tensor(t) for t in xs]
+    return concatenate(tensors, axis=0 if tensors[0].data.ndim == 1 else 1)
+
+
+def vstack(xs) -> Tensor:
+    return concatenate([reshape(t, (1, -1)) if as_tensor(t).data.ndim == 1 else t for t in xs], axis=0)
+
+
+def diff(a, n: int = 1, axis: int = -1) -> Tensor:
+    """The n-th discrete difference along ``axis``."""
+    a = as_tensor(a)
+    axis = axis % a.data.ndim
+    lead = (slice(None),) * axis
+    for _ in range(n):
+        a = getitem(a, lead + (slice(1, None),)) - getitem(a, lead + (slice(None, -1),))
+    return a
+
+
+def average(x, axis=None, weights=None) -> Tensor:
+    """The mean along ``axis``, weighted by ``weights`` (a tensor of x's shape, or 1-D along axis)."""
+    if weights is None:
+        return mean(x, axis=axis)
+    x, weights = as_tensor(x), as_tensor(weights)
+    if weights.data.ndim == 1 and x.data.ndim > 1 and axis is not None:
+        shape = [1] * x.data.ndim
+        shape[axis] = -1
+        weights = reshape(weights, tuple(shape))
+    return divide(sum(multiply(x, weights), axis=axis), sum(broadcast_to(weights, x.data.shape) if weights.data.shape != x.data.shape else weights, axis=axis))
+
+
+def amax(x, axis=None, keepdims: bool = False) -> Tensor:
+    return max(x, axis=axis, keepdims=keepdims)
+
+
+def amin(x, axis=None, keepdims: bool = False) -> Tensor:
+    return min(x, axis=axis, keepdims=keepdims)
+
+
+def nan_to_num(x, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
+    """x with NaN and infinities replaced;  the gradient passes where x was finite."""
+    x = as_tensor(x)
+    data = x.data
+    replaced = xp.nan_to_num(data, nan=nan, posinf=posinf, neginf=neginf)
+    return where(xp.isfinite(data), x, constant(replaced))
+
+
+def deg2rad(x) -> Tensor:
+    return multiply(_float(x), math.pi / 180.0)
+
+
+def rad2deg(x) -> Tensor:
+    return multiply(_float(x), 180.0 / math.pi)
+
+
+def exp2(x) -> Tensor:
+    return power(2.0, _float(x))
+
+
+def logaddexp(x1, x2) -> Tensor:
+    """log(e^x1 + e^x2), without overflow: max + log1p(e^-|x1 - x2|)."""
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    return maximum(x1, x2) + log1p(exp(negative(abs(x1 - x2))))
+
+
+def hypot(x1, x2) -> Tensor:
+    return sqrt(square(_float(x1)) + square(_float(x2)))
+
+
+def _float(x) -> Tensor:
+    x = as_tensor(x)
+    return x if x.data.dtype.kind == "f" else cast(x, backend.result_type(x.data.dtype, float))
+
+
+def pad(x, pad_width, mode: str = "constant", constant_values=None) -> Tensor:
+    """x padded by ``pad_width`` ((before, after) per axis, or one pair / one int for all) in
+    numpy.pad's ``mode``: 'constant' (with ``constant_values``, 0 by default), or 'reflect',
+    'symmetric', 'edge', 'wrap', which repeat entries of x: those read each entry through a
+    padded index array, so the gradient of a repeated entry adds up."""
+    x = as_tensor(x)
+    if mode == "constant":
+        return _pad_constant(x, pad_width, constant_values=0 if constant_values is None else constant_values)
+    if mode not in ("reflect", "symmetric", "edge", "wrap"):
+        raise ValueError(
+            f"pad: `mode` must be one of 'constant', 'reflect', 'symmetric', 'edge', 'wrap', received {mode!r}."
+        )
+    if constant_values is not None:
+        raise ValueError(f"pad: `constant_values` only applies to mode='constant', received mode={mode!r}.")
+    widths = xp.broadcast_to(xp.asarray(pad_width, dtype=int), (x.data.ndim, 2))
+    positions = xp.pad(xp.arange(x.data.size).reshape(x.data.shape), widths, mode=mode)
+    return getitem(reshape(x, (-1,)), positions)
+
+
 _NOT_OPS = {
     "annotations", "builtins", "math", "Sequence", "backend", "xp", "Tensor", "PRIMITIVES",
     "as_tensor", "constant", "record", "elementwise", "linalg", "nn", "reduction",
+    "accumulate", "decompositions", "elementary",
 }
 __all__ = [name for name in dir() if not name.startswith("_") and name not in _NOT_OPS]

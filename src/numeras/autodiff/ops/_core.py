@@ -38,6 +38,10 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     return constant(array)
 
 
+def _is_python_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 _PROMOTED: dict = {}
 
 
@@ -47,6 +51,10 @@ def pair(x: Any, y: Any) -> tuple[Tensor, Tensor]:
     weakly typed (see :func:`as_tensor`). A float operand that changes dtype is cast
     differentiably; operands of one dtype (the hot path) pass untouched."""
     if isinstance(x, Tensor):
+        if not isinstance(y, Tensor):
+            y = as_tensor(y, x)
+    elif not _is_python_number(x):
+        x = as_tensor(x)
         y = as_tensor(y, x)
     else:
         y = as_tensor(y)

@@ -41,7 +41,7 @@ def cumsum(x, axis=None, dtype=None) -> Tensor:
     """z_i = x_0 + ... + x_i along ``axis`` (of the flattened x when None);
     dx_i = g_i + ... + g_last (the running sum of g from the far end)."""
     x, axis = _scan_input(x, axis, dtype)
-    return record(xp.cumsum(x.data, axis=axis), (x,), lambda g: (_reverse_cumsum(g, axis),))
+    return record(xp.cumsum(x.data, axis=axis, dtype=x.data.dtype), (x,), lambda g: (_reverse_cumsum(g, axis),))
 
 
 def _exclusive_cumprod(a, axis: int):
@@ -70,7 +70,7 @@ def cumprod(x, axis=None, dtype=None) -> Tensor:
             s[i] = moved_g[i] + moved_a[i + 1] * s[i + 1]
         return (_exclusive_cumprod(a, axis) * xp.moveaxis(s, 0, axis),)
 
-    return record(xp.cumprod(a, axis=axis), (x,), vjp)
+    return record(xp.cumprod(a, axis=axis, dtype=a.dtype), (x,), vjp)
 
 
 def prod(x, axis=None, keepdims: bool = False, dtype=None) -> Tensor:
@@ -85,7 +85,7 @@ def prod(x, axis=None, keepdims: bool = False, dtype=None) -> Tensor:
         x = cast(x, target)
     a = x.data
     axis = normalize_axis(axis, a.ndim)
-    out = xp.asarray(xp.prod(a, axis=axis, keepdims=keepdims))
+    out = xp.asarray(xp.prod(a, axis=axis, keepdims=keepdims, dtype=a.dtype))
     if a.ndim == 0:
         return record(out, (x,), lambda g: (g,))
     reduced = tuple(range(a.ndim)) if axis is None else (axis if isinstance(axis, tuple) else (axis,))

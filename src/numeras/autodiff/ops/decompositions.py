@@ -141,3 +141,16 @@ def eigh(x) -> tuple[Tensor, Tensor]:
 
 
 __all__ = ["inv", "solve", "det", "slogdet", "cholesky", "eigh"]
+
+
+def singular_values(x) -> Tensor:
+    """s: the singular values of A, descending;  dA = U diag(g) V^T over the first min(m, n)
+    singular vectors (distinct singular values needed for a meaningful gradient)."""
+    x = float_operand(x)
+    if x.data.ndim < 2:
+        raise ValueError(f"singular_values: `x` must be a matrix or a batch of them, received shape {x.data.shape}.")
+    u, s, vt = xp.linalg.svd(x.data, full_matrices=False)
+    return record(s, (x,), lambda g: ((u * g[..., None, :]) @ vt,))
+
+
+__all__ += ["singular_values"]

@@ -50,12 +50,7 @@ log10 = _unary(xp.log10, lambda a, z: 1 / (a * _LN10), "log10", "z = log10 x;  d
 cbrt = _unary(xp.cbrt, lambda a, z: 1 / (3 * z * z), "cbrt", "z = x^(1/3) (real, also for x < 0);  dx = g / (3 z^2).")
 
 
-def _rsqrt_forward(a):
-    z = xp.sqrt(a)
-    return xp.divide(1, z, out=z)
-
-
-rsqrt = _unary(_rsqrt_forward, lambda a, z: -0.5 * z * z * z, "rsqrt", "z = 1 / sqrt x;  dx = -g z^3 / 2.")
+rsqrt = _unary(lambda a: 1 / xp.sqrt(a), lambda a, z: -0.5 * z * z * z, "rsqrt", "z = 1 / sqrt x;  dx = -g z^3 / 2.")
 
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
 
