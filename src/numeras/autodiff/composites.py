@@ -20,6 +20,7 @@ from numeras.autodiff.ops import (
     concatenate,
     constant,
     divide,
+    elementary,
     erf,
     exp,
     getitem,
@@ -45,6 +46,8 @@ from numeras.autodiff.ops import (
 )
 from numeras.autodiff.ops import broadcast_to as broadcast_to
 from numeras.autodiff.ops import pad as _pad_constant
+from numeras.autodiff.ops.accumulate import cumprod, cumsum, prod
+from numeras.autodiff.ops.reduction import argmax, argmin
 from numeras.autodiff.tensor import Tensor, convert_to_tensor  # noqa: F401 - re-exported as an op
 from numeras.backend import xp
 
@@ -788,6 +791,557 @@ def pad(x, pad_width, mode: str = "constant", constant_values=None) -> Tensor:
     widths = xp.broadcast_to(xp.asarray(pad_width, dtype=int), (x.data.ndim, 2))
     positions = xp.pad(xp.arange(x.data.size).reshape(x.data.shape), widths, mode=mode)
     return getitem(reshape(x, (-1,)), positions)
+
+
+# -- more of keras.ops.numpy ----------------------------------------------------------
+def copy(x) -> Tensor:
+    """x itself as a new tensor (tensors are immutable, so no data is copied)."""
+    x = as_tensor(x)
+    return reshape(x, x.data.shape)
+
+
+def array(x, dtype=None) -> Tensor:
+    return convert_to_tensor(x, dtype=dtype)
+
+
+def size(x) -> int:
+    return int(xp.size(_raw(x)))
+
+
+def get_item(x, key) -> Tensor:
+    return getitem(x, key)
+
+
+def divide_no_nan(x1, x2) -> Tensor:
+    """x1 / x2, and 0 where x2 is 0 (no NaN, no infinity; the gradient there is 0 too)."""
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    zero = x2.data == 0
+    safe = where(zero, constant(xp.ones((), dtype=x2.data.dtype)), x2)
+    return where(zero, 0.0, divide(x1, safe))
+
+
+def fabs(x) -> Tensor:
+    """|x| as a float (floatx for ints)."""
+    return abs(_float(x))
+
+
+def fmod(x1, x2) -> Tensor:
+    """The remainder of x1 / x2 with x1's sign (C's fmod);  dx1 = g, dx2 = -g trunc(x1 / x2)."""
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    from numeras.autodiff.ops._core import pair
+
+    x1, x2 = pair(x1, x2)
+    if x1.data.dtype.kind != "f":
+        return constant(xp.fmod(x1.data, x2.data))
+    quotient = constant(xp.trunc(x1.data / x2.data))
+    return x1 - quotient * x2
+
+
+def isin(x1, x2, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    return constant(xp.isin(_raw(x1), _raw(x2), assume_unique=assume_unique, invert=invert))
+
+
+def isneginf(x) -> Tensor:
+    return constant(xp.isneginf(_raw(x)))
+
+
+def isposinf(x) -> Tensor:
+    return constant(xp.isposinf(_raw(x)))
+
+
+def signbit(x) -> Tensor:
+    return constant(xp.signbit(_raw(x)))
+
+
+def isreal(x) -> Tensor:
+    return constant(xp.isreal(_raw(x)))
+
+
+def real(x) -> Tensor:
+    """The real part: x itself for the real tensors numeras computes with."""
+    return as_tensor(x)
+
+
+def imag(x) -> Tensor:
+    """The imaginary part: zeros for real tensors."""
+    return zeros_like(x)
+
+
+def conjugate(x) -> Tensor:
+    return as_tensor(x)
+
+
+conj = conjugate
+
+
+def angle(x) -> Tensor:
+    """The argument of x as a complex number: pi for negative reals, 0 otherwise (floatx)."""
+    x = _float(x)
+    return constant(xp.where(x.data < 0, xp.pi, 0.0).astype(x.data.dtype))
+
+
+def ptp(x, axis=None, keepdims: bool = False) -> Tensor:
+    """max - min along ``axis``."""
+    return max(x, axis=axis, keepdims=keepdims) - min(x, axis=axis, keepdims=keepdims)
+
+
+_QUANTILE_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def quantile(x, q, axis=None, method: str = "linear", keepdims: bool = False) -> Tensor:
+    """The q-th quantiles (q in [0, 1], a number or 1-D) along ``axis``, as numpy.quantile with
+    ``method`` linear, lower, higher, midpoint or nearest; q's axis (if any) comes first.
+    Differentiable: the sorted entries are interpolated."""
+    if method not in _QUANTILE_METHODS:
+        raise ValueError(f"quantile: `method` must be one of {_QUANTILE_METHODS}, received {method!r}.")
+    x = _float(x)
+    ndim = x.data.ndim
+    axes = tuple(range(ndim)) if axis is None else ((axis,) if isinstance(axis, int) else tuple(axis))
+    axes = tuple(a % ndim for a in axes)
+    kept = [a for a in range(ndim) if a not in axes]
+    grouped = reshape(transpose(x, kept + list(axes)), tuple(x.data.shape[a] for a in kept) + (-1,))
+    ordered = sort(grouped, axis=-1)
+    n = ordered.data.shape[-1]
+    levels = xp.asarray(_raw(q), dtype=xp.float64)
+    position = levels * (n - 1)
+    lower = xp.floor(position).astype(xp.intp)
+    upper = xp.minimum(lower + 1, n - 1)
+    fraction = position - lower
+    if method == "lower":
+        upper, fraction = lower, xp.zeros_like(fraction)
+    elif method == "higher":
+        lower = xp.ceil(position).astype(xp.intp)
+        upper, fraction = lower, xp.zeros_like(fraction)
+    elif method == "nearest":
+        lower = xp.round(position).astype(xp.intp)
+        upper, fraction = lower, xp.zeros_like(fraction)
+    elif method == "midpoint":
+        fraction = xp.where(upper > lower, 0.5, 0.0) * (position != lower)
+    low_values = take(ordered, lower.reshape(-1), axis=-1)
+    high_values = take(ordered, upper.reshape(-1), axis=-1)
+    weight = constant(fraction.reshape(-1).astype(x.data.dtype))
+    out = low_values + (high_values - low_values) * weight  # (..., len(q))
+    out = moveaxis(out, -1, 0)
+    if levels.ndim == 0:
+        out = reshape(out, out.data.shape[1:])
+    if keepdims:
+        for a in sorted(axes):
+            out = expand_dims(out, a + (1 if levels.ndim else 0))
+    return out
+
+
+def percentile(x, q, axis=None, method: str = "linear", keepdims: bool = False) -> Tensor:
+    """quantile(x, q / 100)."""
+    return quantile(x, xp.asarray(_raw(q), dtype=xp.float64) / 100.0, axis=axis, method=method, keepdims=keepdims)
+
+
+def median(x, axis=None, keepdims: bool = False) -> Tensor:
+    return quantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+def select(condlist, choicelist, default=0) -> Tensor:
+    """The entry of the first choice whose condition holds, ``default`` where none does."""
+    if len(condlist) != len(choicelist):
+        raise ValueError(
+            f"select: `condlist` and `choicelist` must have the same length, received {len(condlist)} and {len(choicelist)}."
+        )
+    out = as_tensor(default)
+    for condition, choice in reversed(list(zip(condlist, choicelist))):
+        out = where(_raw(condition), choice, out)
+    return out
+
+
+def searchsorted(sorted_sequence, values, side: str = "left") -> Tensor:
+    """Where each value would be inserted to keep the 1-D ``sorted_sequence`` sorted (int32)."""
+    return constant(xp.searchsorted(_raw(sorted_sequence), _raw(values), side=side).astype(xp.int32))
+
+
+def digitize(x, bins) -> Tensor:
+    """The index (int32) of the bin each entry falls in, as numpy.digitize."""
+    return constant(xp.digitize(_raw(x), _raw(bins)).astype(xp.int32))
+
+
+def bincount(x, weights=None, minlength: int = 0, sparse: bool = False) -> Tensor:
+    """Occurrences of each non-negative int in the 1-D x (int32), or the sums of ``weights``."""
+    values = xp.asarray(_raw(x)).astype(xp.intp)
+    if weights is None:
+        return constant(xp.bincount(values, minlength=minlength).astype(xp.int32))
+    w = _raw(as_tensor(weights))
+    return constant(xp.bincount(values, weights=w, minlength=minlength).astype(w.dtype))
+
+
+def rot90(array, k: int = 1, axes=(0, 1)) -> Tensor:
+    """``array`` rotated by 90 degrees k times in the plane of ``axes`` (first towards second)."""
+    x = as_tensor(array)
+    a, b = axes
+    k %= 4
+    if k == 1:
+        return swapaxes(flip(x, axis=b), a, b)
+    if k == 2:
+        return flip(flip(x, axis=a), axis=b)
+    if k == 3:
+        return flip(swapaxes(x, a, b), axis=b)
+    return x
+
+
+def kron(x1, x2) -> Tensor:
+    """The Kronecker product: each entry of x1 times a block x2 (differentiable)."""
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    ndim = builtins.max(x1.data.ndim, x2.data.ndim)
+    a = reshape(x1, (1,) * (ndim - x1.data.ndim) + x1.data.shape)
+    b = reshape(x2, (1,) * (ndim - x2.data.ndim) + x2.data.shape)
+    interleaved_a = tuple(v for n in a.data.shape for v in (n, 1))
+    interleaved_b = tuple(v for n in b.data.shape for v in (1, n))
+    product = multiply(reshape(a, interleaved_a), reshape(b, interleaved_b))
+    return reshape(product, tuple(m * n for m, n in zip(a.data.shape, b.data.shape)))
+
+
+def cross(x1, x2, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis=None) -> Tensor:
+    """The cross product of 3-vectors (2-vectors are taken with a zero third component)."""
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = moveaxis(as_tensor(x1), axisa, -1), moveaxis(as_tensor(x2), axisb, -1)
+    a, b = _three_components(a), _three_components(b)
+    a0, a1, a2 = (getitem(a, (Ellipsis, i)) for i in range(3))
+    b0, b1, b2 = (getitem(b, (Ellipsis, i)) for i in range(3))
+    out = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+    return moveaxis(out, -1, axisc)
+
+
+def _three_components(v: Tensor) -> Tensor:
+    if v.data.shape[-1] == 3:
+        return v
+    if v.data.shape[-1] != 2:
+        raise ValueError(f"cross: vectors must have 2 or 3 components, received {v.data.shape[-1]}.")
+    return _pad_constant(v, [(0, 0)] * (v.data.ndim - 1) + [(0, 1)])
+
+
+def sinc(x) -> Tensor:
+    """sin(pi x) / (pi x), 1 at 0 (whose gradient, 0, comes out right)."""
+    x = _float(x)
+    zero = x.data == 0
+    safe = where(zero, constant(xp.ones((), dtype=x.data.dtype)), x)
+    scaled = multiply(safe, math.pi)
+    return where(zero, constant(xp.ones((), dtype=x.data.dtype)), divide(elementary.sin(scaled), scaled))
+
+
+def heaviside(x1, x2) -> Tensor:
+    """0 where x1 < 0, 1 where x1 > 0, x2 where x1 == 0 (floats; no gradient)."""
+    x1, x2 = _float(x1), as_tensor(x2)
+    return constant(xp.heaviside(x1.data, x2.data.astype(x1.data.dtype)))
+
+
+def logaddexp2(x1, x2) -> Tensor:
+    """log2(2^x1 + 2^x2), without overflow."""
+    x1, x2 = _float(x1), _float(x2)
+    return maximum(x1, x2) + divide(log1p(exp2(negative(abs(x1 - x2)))), math.log(2.0))
+
+
+def ldexp(x1, x2) -> Tensor:
+    """x1 * 2**x2."""
+    return multiply(_float(x1), exp2(x2))
+
+
+def array_split(x, indices_or_sections, axis: int = 0) -> list:
+    """x cut along ``axis`` into near-equal sections (the first ones one longer), or at indices."""
+    x = as_tensor(x)
+    if isinstance(indices_or_sections, int):
+        n = x.data.shape[axis]
+        sections = indices_or_sections
+        sizes = [n // sections + (1 if i < n % sections else 0) for i in range(sections)]
+        indices_or_sections = list(xp.cumsum(sizes)[:-1])
+    return split(x, indices_or_sections, axis=axis)
+
+
+def hsplit(x, indices_or_sections) -> list:
+    return split(x, indices_or_sections, axis=1 if as_tensor(x).data.ndim > 1 else 0)
+
+
+def vsplit(x, indices_or_sections) -> list:
+    return split(x, indices_or_sections, axis=0)
+
+
+def dsplit(x, indices_or_sections) -> list:
+    return split(x, indices_or_sections, axis=2)
+
+
+def dstack(xs) -> Tensor:
+    tensors = [as_tensor(t) for t in xs]
+    tensors = [reshape(t, (1, -1, 1)) if t.data.ndim == 1 else (expand_dims(t, -1) if t.data.ndim == 2 else t) for t in tensors]
+    return concatenate(tensors, axis=2)
+
+
+def trapezoid(y, x=None, dx: float = 1.0, axis: int = -1) -> Tensor:
+    """The integral of y along ``axis`` by the trapezoidal rule (samples at x, or dx apart)."""
+    y = _float(y)
+    axis = axis % y.data.ndim
+    lead = (slice(None),) * axis
+    pairs = getitem(y, lead + (slice(1, None),)) + getitem(y, lead + (slice(None, -1),))
+    if x is None:
+        return multiply(sum(pairs, axis=axis), dx / 2.0)
+    widths = diff(x, axis=-1 if as_tensor(x).data.ndim == 1 else axis)
+    if widths.data.ndim == 1 and y.data.ndim > 1:
+        shape = [1] * y.data.ndim
+        shape[axis] = -1
+        widths = reshape(widths, tuple(shape))
+    return multiply(sum(multiply(pairs, widths), axis=axis), 0.5)
+
+
+def vander(x, N=None, increasing: bool = False) -> Tensor:  # noqa: N803 - Keras's argument name
+    """Columns of powers of the 1-D x (decreasing unless ``increasing``)."""
+    x = as_tensor(x)
+    n = x.data.shape[0] if N is None else int(N)
+    exponents = range(n) if increasing else range(n - 1, -1, -1)
+    return stack([power(x, e) if e else ones_like(x) for e in exponents], axis=1)
+
+
+def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, axis: int = 0) -> Tensor:
+    dtype = backend.result_type(_scalar_kind(start), _scalar_kind(stop), float) if dtype is None else dtype
+    values = xp.geomspace(_raw(start), _raw(stop), int(num), endpoint=endpoint, axis=axis)
+    return constant(values.astype(backend.standardize_dtype(dtype)))
+
+
+def _window(values) -> Tensor:
+    return constant(values.astype(backend.floatx()))
+
+
+def hamming(x) -> Tensor:
+    return _window(xp.hamming(int(_raw(x))))
+
+
+def hanning(x) -> Tensor:
+    return _window(xp.hanning(int(_raw(x))))
+
+
+def blackman(x) -> Tensor:
+    return _window(xp.blackman(int(_raw(x))))
+
+
+def bartlett(x) -> Tensor:
+    return _window(xp.bartlett(int(_raw(x))))
+
+
+def kaiser(x, beta) -> Tensor:
+    return _window(xp.kaiser(int(_raw(x)), float(_raw(beta))))
+
+
+def argpartition(x, kth, axis: int = -1) -> Tensor:
+    return constant(xp.argpartition(_raw(as_tensor(x)), kth, axis=axis).astype(xp.int32))
+
+
+def unravel_index(indices, shape) -> tuple:
+    return tuple(constant(i.astype(xp.int32)) for i in xp.unravel_index(_raw(indices), tuple(shape)))
+
+
+def _integer_op(function):
+    def op(x1, x2) -> Tensor:
+        return constant(xp.asarray(function(_raw(as_tensor(x1)), _raw(as_tensor(x2)))))
+
+    op.__name__ = op.__qualname__ = function.__name__
+    op.__doc__ = f"numpy.{function.__name__} on integer (or bool) tensors; not differentiable."
+    return op
+
+
+gcd = _integer_op(xp.gcd)
+lcm = _integer_op(xp.lcm)
+bitwise_and = _integer_op(xp.bitwise_and)
+bitwise_or = _integer_op(xp.bitwise_or)
+bitwise_xor = _integer_op(xp.bitwise_xor)
+bitwise_left_shift = left_shift = _integer_op(xp.left_shift)
+bitwise_right_shift = right_shift = _integer_op(xp.right_shift)
+
+
+def bitwise_invert(x) -> Tensor:
+    return constant(xp.invert(_raw(as_tensor(x))))
+
+
+bitwise_not = bitwise_invert
+
+
+def nextafter(x1, x2) -> Tensor:
+    x1, x2 = _float(x1), _float(x2)
+    return constant(xp.nextafter(x1.data, x2.data.astype(x1.data.dtype)))
+
+
+def view(x, dtype=None) -> Tensor:
+    """x's bytes read as ``dtype`` (not differentiable)."""
+    data = _raw(as_tensor(x))
+    return constant(data if dtype is None else data.view(backend.standardize_dtype(dtype)))
+
+
+def _without_nan(x, fill) -> Tensor:
+    x = as_tensor(x)
+    if x.data.dtype.kind != "f":
+        return x
+    return where(xp.isnan(x.data), constant(xp.asarray(fill, dtype=x.data.dtype)), x)
+
+
+def nansum(x, axis=None, keepdims: bool = False) -> Tensor:
+    return sum(_without_nan(x, 0), axis=axis, keepdims=keepdims)
+
+
+def nanprod(x, axis=None, keepdims: bool = False) -> Tensor:
+    return prod(_without_nan(x, 1), axis=axis, keepdims=keepdims)
+
+
+def nanmean(x, axis=None, keepdims: bool = False) -> Tensor:
+    x = _float(x)
+    present = constant((~xp.isnan(x.data)).astype(x.data.dtype))
+    return divide(nansum(x, axis=axis, keepdims=keepdims), sum(present, axis=axis, keepdims=keepdims))
+
+
+def nanvar(x, axis=None, keepdims: bool = False) -> Tensor:
+    x = _float(x)
+    centred = x - nanmean(x, axis=axis, keepdims=True)
+    return nanmean(square(centred), axis=axis, keepdims=keepdims)
+
+
+def nanstd(x, axis=None, keepdims: bool = False) -> Tensor:
+    return sqrt(nanvar(x, axis=axis, keepdims=keepdims))
+
+
+def nanmax(x, axis=None, keepdims: bool = False) -> Tensor:
+    return max(_without_nan(x, -xp.inf), axis=axis, keepdims=keepdims)
+
+
+def nanmin(x, axis=None, keepdims: bool = False) -> Tensor:
+    return min(_without_nan(x, xp.inf), axis=axis, keepdims=keepdims)
+
+
+def nanargmax(x, axis=None, keepdims: bool = False) -> Tensor:
+    return argmax(_without_nan(x, -xp.inf), axis=axis, keepdims=keepdims)
+
+
+def nanargmin(x, axis=None, keepdims: bool = False) -> Tensor:
+    return argmin(_without_nan(x, xp.inf), axis=axis, keepdims=keepdims)
+
+
+def nancumsum(x, axis=None, dtype=None) -> Tensor:
+    return cumsum(_without_nan(x, 0), axis=axis, dtype=dtype)
+
+
+def nancumprod(x, axis=None, dtype=None) -> Tensor:
+    return cumprod(_without_nan(x, 1), axis=axis, dtype=dtype)
+
+
+# -- more of keras.ops.nn --------------------------------------------------------------
+def log_sigmoid(x) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), without overflow."""
+    return negative(softplus(negative(_float(x))))
+
+
+def hard_tanh(x) -> Tensor:
+    return clip(x, -1.0, 1.0)
+
+
+hard_swish = hard_silu
+
+
+def celu(x, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, alpha (e^(x / alpha) - 1) otherwise."""
+    x = _float(x)
+    return where(x.data > 0, x, multiply(exp(divide(minimum(x, 0.0), alpha)) - 1.0, alpha))
+
+
+def glu(x, axis: int = -1) -> Tensor:
+    """a * sigmoid(b), a and b the two halves of x along ``axis``."""
+    a, b = split(x, 2, axis=axis)
+    return multiply(a, sigmoid(b))
+
+
+def hard_shrink(x, threshold: float = 0.5) -> Tensor:
+    x = as_tensor(x)
+    return where(xp.abs(x.data) > threshold, x, 0.0)
+
+
+def soft_shrink(x, threshold: float = 0.5) -> Tensor:
+    x = as_tensor(x)
+    return where(x.data > threshold, x - threshold, where(x.data < -threshold, x + threshold, 0.0))
+
+
+def tanh_shrink(x) -> Tensor:
+    x = _float(x)
+    return x - tanh(x)
+
+
+def squareplus(x, b: float = 4.0) -> Tensor:
+    """(x + sqrt(x^2 + b)) / 2."""
+    x = _float(x)
+    return multiply(x + sqrt(square(x) + b), 0.5)
+
+
+def threshold(x, threshold, default_value) -> Tensor:  # noqa: A002 - Keras's argument name
+    """x where x > threshold, ``default_value`` elsewhere."""
+    x = as_tensor(x)
+    return where(x.data > threshold, x, default_value)
+
+
+def sparse_plus(x) -> Tensor:
+    """0 for x <= -1, (x + 1)^2 / 4 between, x for x >= 1."""
+    x = _float(x)
+    return where(x.data <= -1, 0.0, where(x.data >= 1, x, multiply(square(x + 1.0), 0.25)))
+
+
+def sparse_sigmoid(x) -> Tensor:
+    """0 for x <= -1, (x + 1) / 2 between, 1 for x >= 1."""
+    x = _float(x)
+    return where(x.data <= -1, 0.0, where(x.data >= 1, 1.0, multiply(x + 1.0, 0.5)))
+
+
+def normalize(x, axis: int = -1, order: int = 2, epsilon=None) -> Tensor:
+    """x divided by its ``order``-norm along ``axis`` (at least ``epsilon``, backend.epsilon())."""
+    from numeras.ops.linalg import norm
+
+    x = _float(x)
+    eps = backend.epsilon() if epsilon is None else epsilon
+    return divide(x, maximum(norm(x, ord=order, axis=axis, keepdims=True), eps))
+
+
+def rms_normalization(x, scale=None, axis: int = -1, epsilon=None) -> Tensor:
+    """x / sqrt(mean(x^2) + epsilon) along ``axis``, times ``scale`` when given."""
+    x = _float(x)
+    eps = backend.epsilon() if epsilon is None else epsilon
+    out = x * elementary.rsqrt(mean(square(x), axis=axis, keepdims=True) + eps)
+    return out if scale is None else multiply(out, scale)
+
+
+def layer_normalization(x, gamma=None, beta=None, axis: int = -1, epsilon=None, rms_scaling: bool = False) -> Tensor:
+    """(x - mean) / sqrt(var + epsilon) along ``axis`` (epsilon: backend.epsilon()), scaled by
+    ``gamma`` and shifted by ``beta`` when given. ``rms_scaling`` (deprecated in Keras, kept for
+    its results) divides x itself by sqrt(var + epsilon) and ignores ``beta``, as Keras does."""
+    x = _float(x)
+    eps = backend.epsilon() if epsilon is None else epsilon
+    axes = tuple(axis) if isinstance(axis, (list, tuple)) else axis
+    centred = x - mean(x, axis=axes, keepdims=True)
+    inverse = elementary.rsqrt(mean(square(centred), axis=axes, keepdims=True) + eps)
+    if rms_scaling:
+        out = x * inverse
+        return out if gamma is None else multiply(out, gamma)
+    out = centred * inverse
+    if gamma is not None:
+        out = multiply(out, gamma)
+    if beta is not None:
+        out = out + beta
+    return out
+
+
+def multi_hot(inputs, num_classes: int, axis: int = -1, dtype=None, sparse: bool = False) -> Tensor:
+    """For each row of class ids, ones at those ids (the last axis of ids is reduced)."""
+    labels = xp.asarray(_raw(inputs))
+    if labels.ndim == 0:
+        labels = labels[None]
+    hot = (labels[..., None] == xp.arange(num_classes)).any(axis=-2)
+    out = hot.astype(backend.standardize_dtype(dtype))
+    if axis != -1:
+        out = xp.moveaxis(out, -1, axis)
+    return constant(out)
+
+
+def psnr(x1, x2, max_val) -> Tensor:
+    """The peak signal-to-noise ratio 20 log10(max_val) - 10 log10(mean((x1 - x2)^2))."""
+    x1, x2 = _float(x1), _float(x2)
+    mse = mean(square(x1 - x2))
+    return multiply(elementary.log10(mse), -10.0) + 20.0 * math.log10(float(max_val))
 
 
 _NOT_OPS = {

@@ -4,27 +4,44 @@ encodings and the cross-entropies (which live with the losses, loaded on first u
 
 from numeras.autodiff.composites import (  # noqa: F401 - re-exported
     average_pool,
+    celu,
     conv,
     conv_transpose,
     depthwise_conv,
     elu,
     gelu,
+    glu,
+    hard_shrink,
     hard_sigmoid,
     hard_silu,
+    hard_swish,
+    hard_tanh,
+    layer_normalization,
     leaky_relu,
+    log_sigmoid,
     log_softmax,
     max_pool,
+    multi_hot,
+    normalize,
     one_hot,
+    psnr,
     relu,
     relu6,
+    rms_normalization,
     selu,
     separable_conv,
     sigmoid,
     silu,
+    soft_shrink,
     softmax,
     softplus,
     softsign,
+    sparse_plus,
+    sparse_sigmoid,
+    squareplus,
     swish,
+    tanh_shrink,
+    threshold,
 )
 from numeras.autodiff.ops.normalization import (  # noqa: F401 - re-exported
     batch_normalization,
@@ -41,4 +58,4 @@ def __getattr__(name: str):
 
 
 _CROSSENTROPIES = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
-__all__ = ["average_pool", "conv", "conv_transpose", "depthwise_conv", "elu", "gelu", "hard_sigmoid", "hard_silu", "leaky_relu", "log_softmax", "max_pool", "one_hot", "relu", "relu6", "selu", "separable_conv", "sigmoid", "silu", "softmax", "softplus", "softsign", "swish", "batch_normalization", "moments"] + list(_CROSSENTROPIES)
+__all__ = ["average_pool", "celu", "conv", "conv_transpose", "depthwise_conv", "elu", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "layer_normalization", "leaky_relu", "log_sigmoid", "log_softmax", "max_pool", "multi_hot", "normalize", "one_hot", "psnr", "relu", "relu6", "rms_normalization", "selu", "separable_conv", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "squareplus", "swish", "tanh_shrink", "threshold", "batch_normalization", "moments"] + list(_CROSSENTROPIES)

@@ -530,6 +530,31 @@ def _keras_ops_cases() -> list[OpCase]:
         _case("diff", "twice", lambda x: ops.diff(x, n=2), ((3, 5),)),
         _case("inner", "3x4.2x4", ops.inner, ((3, 4), (2, 4))),
         _case("unstack", "axis 1", lambda x: ops.stack(ops.unstack(x, axis=1)[::-1]), ((3, 4),)),
+        _case("quantile", "linear, axis 1", lambda x: ops.quantile(x, xp.array([0.1, 0.5, 0.95]), axis=1), ((3, 4),), (DISTINCT,)),
+        _case("quantile", "midpoint, all axes", lambda x: ops.quantile(x, 0.3, method="midpoint"), ((3, 4),), (DISTINCT,)),
+        _case("median", "axis 0 keepdims", lambda x: ops.median(x, axis=0, keepdims=True), ((3, 4),), (DISTINCT,)),
+        _case("ptp", "axis 1", lambda x: ops.ptp(x, axis=1), ((3, 4),), (DISTINCT,)),
+        _case("kron", "2x2 and 3x3", ops.kron, ((2, 2), (3, 3))),
+        _case("cross", "3-vectors", ops.cross, ((4, 3), (4, 3))),
+        _case("rot90", "k=3", lambda x: ops.rot90(x, k=3), ((3, 4),)),
+        _case("sinc", "away from 0", ops.sinc, ((3, 4),), (AWAY_FROM_ZERO,)),
+        _case("divide_no_nan", "some zeros", lambda a, b: ops.divide_no_nan(a, _with_zero(b)), ((3, 4), (3, 4)), (REAL, POSITIVE)),
+        _case("fmod", "3x4", ops.fmod, ((3, 4), (3, 4)), (UNIT_INTERVAL, ABOVE_ONE)),
+        _case("logaddexp2", "3x4", ops.logaddexp2, ((3, 4), (3, 4))),
+        _case("trapezoid", "samples at x", lambda y, x: ops.trapezoid(y, x=x), ((3, 4), (4,))),
+        _case("vander", "3 columns", lambda x: ops.vander(x, 3), ((4,),)),
+        _case("nanmean", "no NaN", lambda x: ops.nanmean(x, axis=0), ((3, 4),)),
+        _case("select", "two conditions", lambda a, b: ops.select([a.data > 1, a.data < -1], [a, b], 0.5), ((3, 4), (3, 4)), (AWAY_FROM_CLIP_BOUNDS, REAL)),
+        _case("log_sigmoid", "3x4", ops.log_sigmoid, ((3, 4),)),
+        _case("celu", "alpha 0.7", lambda x: ops.celu(x, alpha=0.7), ((3, 4),), (AWAY_FROM_ZERO,)),
+        _case("glu", "last axis", ops.glu, ((3, 4),)),
+        _case("soft_shrink", "threshold 0.2", lambda x: ops.soft_shrink(x, 0.2), ((3, 4),), (AWAY_FROM_CLIP_BOUNDS,)),
+        _case("squareplus", "3x4", ops.squareplus, ((3, 4),)),
+        _case("sparse_plus", "3x4", ops.sparse_plus, ((3, 4),), (AWAY_FROM_CLIP_BOUNDS,)),
+        _case("normalize", "axis 1", lambda x: ops.normalize(x, axis=1), ((3, 4),)),
+        _case("rms_normalization", "scaled", lambda x, s: ops.rms_normalization(x, scale=s), ((3, 4), (4,))),
+        _case("layer_normalization", "gamma and beta", lambda x, g, b: ops.layer_normalization(x, gamma=g, beta=b), ((3, 4), (4,), (4,))),
+        _case("psnr", "3x4", lambda a, b: ops.psnr(a, b, 2.0), ((3, 4), (3, 4))),
         # linear algebra
         _case("solve", "matrix", ops.solve, ((3, 3), (3, 2))),
         _case("solve", "vector", ops.solve, ((3, 3), (3,))),
@@ -605,7 +630,10 @@ DIFFERENTIABLE_OPS: tuple = (
     "meshgrid moveaxis swapaxes outer einsum slice slice_update scatter scatter_update segment_sum "
     "segment_max nan_to_num logaddexp hypot average diff inner unstack solve inv det slogdet logdet "
     "cholesky cholesky_inverse eigh solve_triangular svd norm image.resize image.affine_transform "
-    "image.extract_patches cond switch while_loop fori_loop scan map vectorized_map"
+    "image.extract_patches cond switch while_loop fori_loop scan map vectorized_map "
+    "quantile median ptp kron cross rot90 sinc divide_no_nan fmod logaddexp2 trapezoid vander "
+    "nanmean select log_sigmoid celu glu soft_shrink squareplus sparse_plus normalize "
+    "rms_normalization layer_normalization psnr"
 ).split()
 """The ops the table must cover (a test checks that each has at least one case)."""
 
