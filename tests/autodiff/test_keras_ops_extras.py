@@ -108,3 +108,14 @@ def test_cumprod_and_prod_gradients_are_exact_at_zero():
 def test_bad_arguments_are_named(call, message):
     with pytest.raises((ValueError, TypeError, NotImplementedError), match=message):
         call()
+
+
+def test_sparsemax_is_the_projection_onto_the_simplex():
+    # Keras 3.15's sparsemax subtracts the sum of the running sums (its rows need not sum to 1);
+    # numeras follows Martins & Astudillo (2016): tau = (sum of the k largest - 1) / k.
+    x = np.array([[0.1, 2.0, 1.5, -1.0], [0.3, 0.2, 0.1, 0.0]], "float32")
+    out = ops.sparsemax(x).numpy()
+    np.testing.assert_allclose(out.sum(axis=-1), [1.0, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(out[0], [0.0, 0.75, 0.25, 0.0], rtol=1e-6)
+    np.testing.assert_allclose(out[1], [0.4, 0.3, 0.2, 0.1], rtol=1e-5)
+    np.testing.assert_allclose(ops.sparsemax(x.T, axis=0).numpy(), out.T, rtol=1e-6)

@@ -720,15 +720,16 @@ def diff(a, n: int = 1, axis: int = -1) -> Tensor:
 
 
 def average(x, axis=None, weights=None) -> Tensor:
-    """The mean along ``axis``, weighted by ``weights`` (a tensor of x's shape, or 1-D along axis)."""
+    """The mean along ``axis``, weighted by ``weights`` (x's shape, or 1-D along ``axis``)."""
     if weights is None:
         return mean(x, axis=axis)
-    x, weights = as_tensor(x), as_tensor(weights)
+    x, weights = _float(x), as_tensor(weights)
     if weights.data.ndim == 1 and x.data.ndim > 1 and axis is not None:
         shape = [1] * x.data.ndim
         shape[axis] = -1
         weights = reshape(weights, tuple(shape))
-    return divide(sum(multiply(x, weights), axis=axis), sum(broadcast_to(weights, x.data.shape) if weights.data.shape != x.data.shape else weights, axis=axis))
+    weights = broadcast_to(weights, x.data.shape)
+    return divide(sum(multiply(x, weights), axis=axis), sum(weights, axis=axis))
 
 
 def amax(x, axis=None, keepdims: bool = False) -> Tensor:
@@ -1224,6 +1225,115 @@ def nancumprod(x, axis=None, dtype=None) -> Tensor:
     return cumprod(_without_nan(x, 1), axis=axis, dtype=dtype)
 
 
+def fmax(x1, x2) -> Tensor:
+    """The larger of x1 and x2, ignoring a NaN on either side (NaN only where both are)."""
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    bigger = maximum(x1, x2)
+    if bigger.data.dtype.kind != "f":
+        return bigger
+    return where(xp.isnan(_raw(x1)), x2, where(xp.isnan(_raw(x2)), x1, bigger))
+
+
+def fmin(x1, x2) -> Tensor:
+    """The smaller of x1 and x2, ignoring a NaN on either side."""
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    smaller = minimum(x1, x2)
+    if smaller.data.dtype.kind != "f":
+        return smaller
+    return where(xp.isnan(_raw(x1)), x2, where(xp.isnan(_raw(x2)), x1, smaller))
+
+
+def correlate(x1, x2, mode: str = "valid") -> Tensor:
+    """The cross-correlation of two 1-D tensors, as numpy.correlate (``mode`` valid, same or
+    full); differentiable in both (a gather of x1's windows times x2)."""
+    if mode not in ("valid", "same", "full"):
+        raise ValueError(f"correlate: `mode` must be 'valid', 'same' or 'full', received {mode!r}.")
+    x1, x2 = _float(x1), _float(x2)
+    n, m = x1.data.shape[0], x2.data.shape[0]
+    if mode == "valid":
+        before = after = 0
+    elif mode == "full":
+        before = after = m - 1
+    else:
+        before, after = m // 2, m - 1 - m // 2
+    if n < m and mode == "valid":
+        # NumPy swaps the operands when the second is longer; so does the gather, reversed.
+        return flip(correlate(x2, x1, mode))
+    padded = _pad_constant(x1, [(before, after)]) if before or after else x1
+    count = padded.data.shape[0] - m + 1
+    windows = getitem(padded, xp.arange(count)[:, None] + xp.arange(m)[None, :])
+    return matmul(windows, x2)
+
+
+def corrcoef(x) -> Tensor:
+    """The Pearson correlation coefficients of the rows of x (variables) over its columns."""
+    x = _float(x)
+    centred = x - mean(x, axis=-1, keepdims=True)
+    covariance = matmul(centred, transpose(centred))
+    scale = sqrt(diagonal(covariance))
+    return divide(divide(covariance, expand_dims(scale, 0)), expand_dims(scale, 1))
+
+
+def histogram(x, bins: int = 10, range=None) -> tuple:  # noqa: A002 - Keras's argument name
+    """(counts, bin edges) of the 1-D x over ``bins`` equal bins of ``range``, both in x's
+    float dtype (floatx for ints), as Keras gives them."""
+    data = _raw(_float(x))
+    if data.ndim != 1:
+        raise ValueError(f"histogram: `x` must be 1-D, received shape {data.shape}; flatten it first.")
+    counts, edges = xp.histogram(data, bins=int(bins), range=range)
+    return constant(counts.astype(data.dtype)), constant(edges.astype(data.dtype))
+
+
+def i0(x) -> Tensor:
+    """The modified Bessel function of the first kind, order 0 (not differentiable)."""
+    x = _float(x)
+    return constant(xp.i0(x.data).astype(x.data.dtype))
+
+
+def nanquantile(x, q, axis=None, method: str = "linear", keepdims: bool = False) -> Tensor:
+    """quantile ignoring NaN entries (computed by NumPy; not differentiable)."""
+    x = _float(x)
+    values = xp.nanquantile(x.data, _raw(q), axis=_axis(axis), method=method, keepdims=keepdims)
+    return constant(xp.asarray(values, dtype=x.data.dtype))
+
+
+def nanpercentile(x, q, axis=None, method: str = "linear", keepdims: bool = False) -> Tensor:
+    return nanquantile(x, xp.asarray(_raw(q), dtype=xp.float64) / 100.0, axis=axis, method=method, keepdims=keepdims)
+
+
+def nanmedian(x, axis=None, keepdims: bool = False) -> Tensor:
+    return nanquantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+def vectorize(pyfunc, *, excluded=None, signature=None):
+    """``pyfunc`` applied element by element to broadcast tensor arguments (each call gets 0-d
+    tensors), the results stacked back into the broadcast shape; differentiable through pyfunc's
+    ops. Arguments named in ``excluded`` (positions or keywords) are passed unchanged."""
+    if signature is not None:
+        raise NotImplementedError("vectorize: `signature` is not supported by numeras; apply the function with ops.map.")
+    excluded = set(excluded or ())
+
+    def vectorized(*args, **kwargs):
+        positions = [i for i in range(len(args)) if i not in excluded]
+        names = [k for k in kwargs if k not in excluded]
+        tensors = [as_tensor(args[i]) for i in positions] + [as_tensor(kwargs[k]) for k in names]
+        shape = xp.broadcast_shapes(*(t.data.shape for t in tensors)) if tensors else ()
+        flat = [reshape(broadcast_to(t, shape), (-1,)) for t in tensors]
+        results = []
+        for index in range(math.prod(shape)):
+            call_args, call_kwargs = list(args), dict(kwargs)
+            for slot, t in zip(positions + names, flat):
+                value = getitem(t, index)
+                if isinstance(slot, int):
+                    call_args[slot] = value
+                else:
+                    call_kwargs[slot] = value
+            results.append(as_tensor(pyfunc(*call_args, **call_kwargs)))
+        return reshape(stack(results), shape) if results else zeros(shape)
+
+    return vectorized
+
+
 # -- more of keras.ops.nn --------------------------------------------------------------
 def log_sigmoid(x) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), without overflow."""
@@ -1342,6 +1452,46 @@ def psnr(x1, x2, max_val) -> Tensor:
     x1, x2 = _float(x1), _float(x2)
     mse = mean(square(x1 - x2))
     return multiply(elementary.log10(mse), -10.0) + 20.0 * math.log10(float(max_val))
+
+
+def sparsemax(x, axis: int = -1) -> Tensor:
+    """The Euclidean projection of x onto the probability simplex along ``axis`` (Martins &
+    Astudillo 2016): max(x - tau, 0), tau chosen so the entries sum to 1; differentiable."""
+    x = moveaxis(_float(x), axis, -1)
+    n = x.data.shape[-1]
+    ordered = flip(sort(x, axis=-1), axis=-1)
+    running = cumsum(ordered, axis=-1)
+    ranks = xp.arange(1, n + 1, dtype=x.data.dtype)
+    support = (1 + ranks * ordered.data) > running.data
+    size = support.sum(axis=-1, keepdims=True)
+    tau = divide(take_along_axis(running, size - 1, axis=-1) - 1.0, constant(size.astype(x.data.dtype)))
+    return moveaxis(maximum(x - tau, 0.0), -1, axis)
+
+
+def depth_to_space(x, block_size: int, data_format: str = "channels_last") -> Tensor:
+    """Channels moved into block_size x block_size spatial blocks (pixel shuffle), as Keras."""
+    x = as_tensor(x)
+    b = int(block_size)
+    if data_format == "channels_last":
+        n, h, w, c = x.data.shape
+        x = transpose(reshape(x, (n, h, w, b, b, c // (b * b))), (0, 1, 3, 2, 4, 5))
+        return reshape(x, (n, h * b, w * b, c // (b * b)))
+    n, c, h, w = x.data.shape
+    x = transpose(reshape(x, (n, c // (b * b), b, b, h, w)), (0, 1, 4, 2, 5, 3))
+    return reshape(x, (n, c // (b * b), h * b, w * b))
+
+
+def space_to_depth(x, block_size: int, data_format: str = "channels_last") -> Tensor:
+    """Spatial block_size x block_size blocks moved into channels (the inverse of depth_to_space)."""
+    x = as_tensor(x)
+    b = int(block_size)
+    if data_format == "channels_last":
+        n, h, w, c = x.data.shape
+        x = transpose(reshape(x, (n, h // b, b, w // b, b, c)), (0, 1, 3, 2, 4, 5))
+        return reshape(x, (n, h // b, w // b, c * b * b))
+    n, c, h, w = x.data.shape
+    x = transpose(reshape(x, (n, c, h // b, b, w // b, b)), (0, 1, 3, 5, 2, 4))
+    return reshape(x, (n, c * b * b, h // b, w // b))
 
 
 _NOT_OPS = {

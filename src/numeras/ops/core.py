@@ -182,12 +182,62 @@ def vectorized_map(function, elements):
     return map(function, elements)
 
 
+def associative_scan(f, elems, reverse: bool = False, axis: int = 0):
+    """The running ``f``-combination of ``elems`` along ``axis``: out[0] = elems[0],
+    out[i] = f(out[i-1], elems[i]) (from the far end when ``reverse``); ``f`` must be
+    associative. Computed sequentially (each call on single slices), differentiably."""
+    leaves = [as_tensor(leaf) for leaf in flatten(elems)]
+    length = leaves[0].data.shape[axis]
+    lead = (builtins.slice(None),) * (axis % leaves[0].data.ndim)
+    order = range(length - 1, -1, -1) if reverse else range(length)
+    results = [None] * length
+    running = None
+    for i in order:
+        item = pack_sequence_as(elems, [getitem(leaf, lead + (i,)) for leaf in leaves])
+        running = item if running is None else f(running, item)
+        results[i] = running
+    flat = [flatten(r) for r in results]
+    stacked = [stack([as_tensor(parts[k]) for parts in flat], axis=axis) for k in range(len(flat[0]))]
+    return pack_sequence_as(elems, stacked)
+
+
+def custom_gradient(f):
+    """Decorate ``f(*args) -> (y, grad_fn)`` so that y's gradient is ``grad_fn(upstream)``
+    (one gradient per argument, or one tensor for a single argument) instead of the
+    derivative of f's own ops, as Keras's ``ops.custom_gradient``."""
+    from numeras.autodiff.graph import no_grad
+    from numeras.autodiff.ops import record
+    from numeras.autodiff.tensor import wrap
+
+    def wrapper(*args):
+        tensors = tuple(as_tensor(a) for a in args)
+        with no_grad():
+            y, grad_fn = f(*tensors)
+        y = as_tensor(y)
+
+        def vjp(g):
+            grads = grad_fn(wrap(g))
+            grads = grads if isinstance(grads, (tuple, list)) else (grads,)
+            if len(grads) != len(tensors):
+                raise ValueError(
+                    f"custom_gradient: the gradient function returned {len(grads)} gradients for "
+                    f"{len(tensors)} arguments; return one per argument."
+                )
+            return tuple(None if d is None else as_tensor(d).data for d in grads)
+
+        return record(y.data, tensors, vjp)
+
+    wrapper.__name__ = getattr(f, "__name__", "custom_gradient")
+    wrapper.__doc__ = f.__doc__
+    return wrapper
+
+
 def _raw(x):
     return x.data if isinstance(x, Tensor) else x
 
 
 __all__ = [
-    "cast", "cond", "convert_to_numpy", "convert_to_tensor", "dtype", "fori_loop", "is_tensor",
+    "associative_scan", "cast", "custom_gradient", "cond", "convert_to_numpy", "convert_to_tensor", "dtype", "fori_loop", "is_tensor",
     "map", "saturate_cast", "scan", "scatter", "scatter_update", "shape", "slice", "slice_update",
     "stop_gradient", "switch", "unstack", "vectorized_map", "while_loop",
 ]

@@ -85,12 +85,28 @@ def segment_prod(data, segment_ids, num_segments=None, sorted: bool = False) -> 
     return prod(_segment_table(data, ids, count, 1), axis=1)
 
 
+def extract_sequences(x, sequence_length: int, sequence_stride: int) -> Tensor:
+    """Frames of ``sequence_length`` entries every ``sequence_stride`` along the last axis:
+    shape (..., num_frames, sequence_length); differentiable (a gather)."""
+    x = as_tensor(x)
+    n = x.data.shape[-1]
+    count = 1 + (n - int(sequence_length)) // int(sequence_stride)
+    if count < 1:
+        raise ValueError(
+            f"extract_sequences: the last axis ({n}) is shorter than `sequence_length` ({sequence_length})."
+        )
+    positions = xp.arange(count)[:, None] * int(sequence_stride) + xp.arange(int(sequence_length))[None, :]
+    from numeras.autodiff.composites import getitem
+
+    return getitem(x, (Ellipsis, positions))
+
+
 def logdet(x) -> Tensor:
     """log(det x) of a positive-definite matrix (the log of |det|; differentiable)."""
     return slogdet(x)[1]
 
 
 __all__ = [
-    "erf", "erfinv", "in_top_k", "logdet", "logsumexp", "rsqrt", "segment_max", "segment_min",
+    "erf", "erfinv", "extract_sequences", "in_top_k", "logdet", "logsumexp", "rsqrt", "segment_max", "segment_min",
     "segment_prod", "segment_sum", "top_k",
 ]

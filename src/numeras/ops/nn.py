@@ -7,6 +7,7 @@ from numeras.autodiff.composites import (  # noqa: F401 - re-exported
     celu,
     conv,
     conv_transpose,
+    depth_to_space,
     depthwise_conv,
     elu,
     gelu,
@@ -36,8 +37,10 @@ from numeras.autodiff.composites import (  # noqa: F401 - re-exported
     softmax,
     softplus,
     softsign,
+    space_to_depth,
     sparse_plus,
     sparse_sigmoid,
+    sparsemax,
     squareplus,
     swish,
     tanh_shrink,
@@ -58,4 +61,4 @@ def __getattr__(name: str):
 
 
 _CROSSENTROPIES = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy")
-__all__ = ["average_pool", "celu", "conv", "conv_transpose", "depthwise_conv", "elu", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "layer_normalization", "leaky_relu", "log_sigmoid", "log_softmax", "max_pool", "multi_hot", "normalize", "one_hot", "psnr", "relu", "relu6", "rms_normalization", "selu", "separable_conv", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "squareplus", "swish", "tanh_shrink", "threshold", "batch_normalization", "moments"] + list(_CROSSENTROPIES)
+__all__ = ["average_pool", "celu", "conv", "conv_transpose", "depth_to_space", "depthwise_conv", "elu", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "layer_normalization", "leaky_relu", "log_sigmoid", "log_softmax", "max_pool", "multi_hot", "normalize", "one_hot", "psnr", "relu", "relu6", "rms_normalization", "selu", "separable_conv", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign", "space_to_depth", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh_shrink", "threshold", "batch_normalization", "moments"] + list(_CROSSENTROPIES)

@@ -470,6 +470,19 @@ def _with_zero(t: Tensor) -> Tensor:
     return t * _ZERO_AT_1_2.astype(t.dtype)
 
 
+def _custom_softplus(x: Tensor) -> Tensor:
+    """log(1 + e^x) with its gradient sigmoid(x) given by hand through ops.custom_gradient."""
+
+    @ops.custom_gradient
+    def softplus(t):
+        def grad(upstream):
+            return upstream * ops.sigmoid(t)
+
+        return ops.log1p(ops.exp(t)), grad
+
+    return softplus(x)
+
+
 def _keras_ops_cases() -> list[OpCase]:
     """The ops numeras.ops added to match keras.ops: scans, sorting, structure, linear algebra,
     images and control flow."""
@@ -555,6 +568,17 @@ def _keras_ops_cases() -> list[OpCase]:
         _case("rms_normalization", "scaled", lambda x, s: ops.rms_normalization(x, scale=s), ((3, 4), (4,))),
         _case("layer_normalization", "gamma and beta", lambda x, g, b: ops.layer_normalization(x, gamma=g, beta=b), ((3, 4), (4,), (4,))),
         _case("psnr", "3x4", lambda a, b: ops.psnr(a, b, 2.0), ((3, 4), (3, 4))),
+        _case("fmax", "3x4", ops.fmax, ((3, 4), (3, 4)), (DISTINCT, DISTINCT)),
+        _case("correlate", "same", lambda a, b: ops.correlate(a, b, mode="same"), ((6,), (3,))),
+        _case("correlate", "full", lambda a, b: ops.correlate(a, b, mode="full"), ((5,), (3,))),
+        _case("corrcoef", "3 variables", ops.corrcoef, ((3, 5),)),
+        _case("vectorize", "elementwise function", lambda a, b: ops.vectorize(lambda u, v: ops.sin(u) * v)(a, b), ((3, 4), (4,))),
+        _case("sparsemax", "last axis", lambda x: ops.sparsemax(x * 0.3), ((3, 4),), (DISTINCT,)),  # scaled: no support boundary
+        _case("depth_to_space", "block 2", lambda x: ops.depth_to_space(x, 2), ((1, 2, 2, 8),)),
+        _case("space_to_depth", "block 2, channels first", lambda x: ops.space_to_depth(x, 2, data_format="channels_first"), ((1, 2, 4, 4),)),
+        _case("extract_sequences", "length 3 stride 2", lambda x: ops.extract_sequences(x, 3, 2), ((2, 7),)),
+        _case("associative_scan", "products", lambda x: ops.associative_scan(lambda a, b: a * b, x, axis=1), ((3, 4),)),
+        _case("custom_gradient", "softplus with its own gradient", lambda x: _custom_softplus(x), ((3, 4),)),
         # linear algebra
         _case("solve", "matrix", ops.solve, ((3, 3), (3, 2))),
         _case("solve", "vector", ops.solve, ((3, 3), (3,))),
@@ -633,7 +657,8 @@ DIFFERENTIABLE_OPS: tuple = (
     "image.extract_patches cond switch while_loop fori_loop scan map vectorized_map "
     "quantile median ptp kron cross rot90 sinc divide_no_nan fmod logaddexp2 trapezoid vander "
     "nanmean select log_sigmoid celu glu soft_shrink squareplus sparse_plus normalize "
-    "rms_normalization layer_normalization psnr"
+    "rms_normalization layer_normalization psnr fmax correlate corrcoef vectorize sparsemax "
+    "depth_to_space space_to_depth extract_sequences associative_scan custom_gradient"
 ).split()
 """The ops the table must cover (a test checks that each has at least one case)."""
 
