@@ -101,12 +101,33 @@ def extract_sequences(x, sequence_length: int, sequence_stride: int) -> Tensor:
     return getitem(x, (Ellipsis, positions))
 
 
+def erfc(x) -> Tensor:
+    """1 - erf(x) (computed as that difference: for x beyond about 4 it is 0 within float32)."""
+    from numeras.autodiff.composites import subtract
+
+    return subtract(1.0, erf(x))
+
+
+def cdist(x, y) -> Tensor:
+    """Euclidean distances between the rows of x (..., m, d) and of y (..., n, d): (..., m, n)."""
+    from numeras.autodiff.composites import expand_dims, sqrt, sum
+
+    x, y = as_tensor(x), as_tensor(y)
+    if x.data.ndim < 2 or y.data.ndim < 2 or x.data.shape[-1] != y.data.shape[-1]:
+        raise ValueError(
+            "cdist: `x` and `y` must have rank >= 2 and the same last axis (the coordinates), "
+            f"received shapes {x.data.shape} and {y.data.shape}."
+        )
+    difference = expand_dims(x, -2) - expand_dims(y, -3)
+    return sqrt(sum(difference * difference, axis=-1))
+
+
 def logdet(x) -> Tensor:
     """log(det x) of a positive-definite matrix (the log of |det|; differentiable)."""
     return slogdet(x)[1]
 
 
 __all__ = [
-    "erf", "erfinv", "extract_sequences", "in_top_k", "logdet", "logsumexp", "rsqrt", "segment_max", "segment_min",
+    "cdist", "erf", "erfc", "erfinv", "extract_sequences", "in_top_k", "logdet", "logsumexp", "rsqrt", "segment_max", "segment_min",
     "segment_prod", "segment_sum", "top_k",
 ]

@@ -579,6 +579,8 @@ def _keras_ops_cases() -> list[OpCase]:
         _case("extract_sequences", "length 3 stride 2", lambda x: ops.extract_sequences(x, 3, 2), ((2, 7),)),
         _case("associative_scan", "products", lambda x: ops.associative_scan(lambda a, b: a * b, x, axis=1), ((3, 4),)),
         _case("custom_gradient", "softplus with its own gradient", lambda x: _custom_softplus(x), ((3, 4),)),
+        _case("erfc", "3x4", ops.erfc, ((3, 4),)),
+        _case("cdist", "batch", ops.cdist, ((2, 3, 4), (2, 5, 4))),
         # linear algebra
         _case("solve", "matrix", ops.solve, ((3, 3), (3, 2))),
         _case("solve", "vector", ops.solve, ((3, 3), (3,))),
@@ -658,7 +660,7 @@ DIFFERENTIABLE_OPS: tuple = (
     "quantile median ptp kron cross rot90 sinc divide_no_nan fmod logaddexp2 trapezoid vander "
     "nanmean select log_sigmoid celu glu soft_shrink squareplus sparse_plus normalize "
     "rms_normalization layer_normalization psnr fmax correlate corrcoef vectorize sparsemax "
-    "depth_to_space space_to_depth extract_sequences associative_scan custom_gradient"
+    "depth_to_space space_to_depth extract_sequences associative_scan custom_gradient erfc cdist"
 ).split()
 """The ops the table must cover (a test checks that each has at least one case)."""
 
