@@ -59,9 +59,14 @@ def test_dense_is_one_node_and_falls_back_outside_its_shapes():
     x, w, b = leaf(np.ones((2, 3))), leaf(np.ones((3, 4))), leaf(np.zeros(4))
     z = dense(x, w, b)
     assert z._parents == (x, w, b)
-    # A kernel of another dtype, or a bias that is not one value per unit, takes the general ops.
-    mixed = dense(x, leaf(np.ones((3, 4)), "float32"), b)
-    assert mixed.shape == (2, 4) and len(mixed._parents) == 2
+    # A kernel of another dtype is promoted first (float64 with float32 gives float64, Keras's
+    # rule) and its gradient comes back in its own dtype; a bias that is not one value per unit
+    # takes the general ops.
+    narrow_kernel = leaf(np.ones((3, 4)), "float32")
+    with nm.GradientTape() as tape:
+        mixed = dense(x, narrow_kernel, b)
+    assert mixed.shape == (2, 4) and mixed.dtype == "float64"
+    assert tape.gradient(ops.sum(mixed), narrow_kernel).dtype == "float32"
     wide_bias = leaf(np.zeros((2, 4)))
     with nm.GradientTape() as tape:
         y = ops.sum(dense(x, w, wide_bias))

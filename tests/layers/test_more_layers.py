@@ -141,11 +141,6 @@ def test_activity_regularization_adds_the_l1_l2_penalty():
     np.testing.assert_allclose(float(layer.losses[0]), expected, rtol=1e-6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="numeras's Layer.__call__ adds activity_regularizer(output) without Keras 3's division by "
-    "the batch size (layers/layer.py, outside this change)",
-)
 def test_activity_regularization_loss_is_divided_by_the_batch_size_as_keras():
     case = next(c for c in LAYER_CASES if c["id"] == "activity_regularization")
     layer = layers.ActivityRegularization(l1=0.01, l2=0.02)

@@ -22,45 +22,7 @@ from numeras.backend.config import (  # noqa: E402  (the settings' one home)
     set_floatx,
     set_image_data_format,
 )
-
-
-def is_float_dtype(dtype) -> bool:
-    return xp.dtype(dtype).kind == "f"
-
-
-_DTYPE_NAMES: dict = {}
-
-
-def standardize_dtype(dtype) -> str:
-    """The dtype name (``'float32'``...) of ``dtype``: a string, NumPy type or dtype, an object
-    with a ``name`` (a dtype policy), a policy's config dict, or None, meaning floatx.
-
-    The one dtype-name function of numeras. Remembered per argument: NumPy computes
-    ``dtype.name`` in Python (~1.5 us), and a training step asks many times."""
-    if dtype is None:
-        return floatx()
-    try:
-        return _DTYPE_NAMES[dtype]
-    except KeyError:
-        name = _DTYPE_NAMES[dtype] = _dtype_name(dtype)
-        return name
-    except TypeError:  # unhashable: a policy's config dict, a list
-        return _dtype_name(dtype)
-
-
-def _dtype_name(dtype) -> str:
-    if isinstance(dtype, dict):
-        dtype = dtype.get("config", {}).get("name")
-        if dtype is None:
-            return floatx()
-    if dtype == "string" or dtype is str:  # Input(dtype="string"): raw text for TextVectorization
-        return "string"
-    if isinstance(dtype, numpy.dtype) and dtype.kind in "USO":  # NumPy text (or object) arrays
-        return "string"
-    if hasattr(dtype, "name") and not isinstance(dtype, (str, type)):
-        dtype = dtype.name
-    return xp.dtype(dtype).name
-
+from numeras.backend.dtypes import is_float_dtype, result_type, standardize_dtype  # noqa: E402
 
 _generator = numpy.random.default_rng()
 
@@ -108,8 +70,10 @@ def bernoulli_keep(generator: numpy.random.Generator, shape: tuple, drop_rate: f
     return (bits >= threshold).reshape(shape)
 
 
+
 __all__ = [
     "xp",
+    "result_type",
     "bernoulli_keep",
     "floatx",
     "set_floatx",

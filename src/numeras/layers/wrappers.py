@@ -10,6 +10,8 @@ from numeras.autodiff import Tensor
 from numeras.autodiff.ops import cast, record
 from numeras.backend import xp
 from numeras.layers.layer import Layer
+from numeras.saving import object_registration
+from numeras.saving.keras_format import deserialize_keras_object
 
 
 class Wrapper(Layer):
@@ -36,21 +38,16 @@ class Wrapper(Layer):
         return self.layer(inputs, *args, **kwargs)
 
     def get_config(self) -> dict:
-        from numeras.layers import serialize
-
-        return {**super().get_config(), "layer": serialize(self.layer)}
+        return {**super().get_config(), "layer": object_registration.serialize_object(self.layer, "keras.layers")}
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Wrapper:
-        from numeras.layers import deserialize
-        from numeras.saving import deserialize_keras_object
-
         config = dict(config)
         layer = config.pop("layer")
         if isinstance(layer, dict):
             if layer.get("class_name") in (custom_objects or {}):
                 # Loading a saved model hands its own rebuilder of each nested class in custom_objects.
-                layer = deserialize(layer, custom_objects=custom_objects)
+                layer = custom_objects[layer["class_name"]].from_config(layer["config"])
             else:
                 # A Keras or numeras config: Keras-only arguments are dropped, nested objects rebuilt.
                 layer = deserialize_keras_object(layer, custom_objects=custom_objects)

@@ -82,6 +82,9 @@ UNIT_INTERVAL = Domain("unit_interval", _uniform(0.1, 0.9), lambda t: ops.sigmoi
 AWAY_FROM_ZERO = Domain("away_from_zero", _away_from(0.0), _identity)
 DISTINCT = Domain("distinct", _distinct, _identity)
 AWAY_FROM_CLIP_BOUNDS = Domain("away_from_clip_bounds", _away_from_unit_bounds, _identity)
+# arcsin, arccos, arctanh, erfinv (and tan, kept away from its poles) need |x| < 1.
+OPEN_UNIT = Domain("open_unit", _uniform(-0.9, 0.9), lambda t: ops.multiply(ops.tanh(t), 0.9))
+ABOVE_ONE = Domain("above_one", _uniform(1.5, 3.0), lambda t: ops.add(ops.square(t), 1.5))
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,23 @@ UNARY: dict[str, tuple[Callable[[Tensor], Tensor], Domain]] = {
     "hard_sigmoid": (ops.hard_sigmoid, REAL),  # kinks at -3 and 3
     "hard_silu": (ops.hard_silu, REAL),
     "reciprocal": (ops.reciprocal, POSITIVE),
+    "sin": (ops.sin, REAL),
+    "cos": (ops.cos, REAL),
+    "tan": (ops.tan, OPEN_UNIT),
+    "arcsin": (ops.arcsin, OPEN_UNIT),
+    "arccos": (ops.arccos, OPEN_UNIT),
+    "arctan": (ops.arctan, REAL),
+    "sinh": (ops.sinh, BOUNDED),
+    "cosh": (ops.cosh, BOUNDED),
+    "arcsinh": (ops.arcsinh, REAL),
+    "arccosh": (ops.arccosh, ABOVE_ONE),
+    "arctanh": (ops.arctanh, OPEN_UNIT),
+    "expm1": (ops.expm1, BOUNDED),
+    "log2": (ops.log2, POSITIVE),
+    "log10": (ops.log10, POSITIVE),
+    "cbrt": (ops.cbrt, AWAY_FROM_ZERO),
+    "rsqrt": (ops.rsqrt, POSITIVE),
+    "erfinv": (ops.erfinv, OPEN_UNIT),
     "operators": (lambda x: (2.0 - x) * 3.0 / 4.0 + 1.0, REAL),
 }
 """Element-wise ops of one tensor: name -> (function, input domain)."""
@@ -176,6 +196,8 @@ REDUCTIONS: dict[str, tuple[Callable, Domain]] = {
     "var": (ops.var, REAL),
     "std": (ops.std, REAL),
     "logsumexp": (ops.logsumexp, REAL),
+    "prod": (ops.prod, REAL),
+    "norm": (ops.norm, AWAY_FROM_ZERO),
 }
 """Reductions ``f(x, axis=..., keepdims=...)``: name -> (function, input domain)."""
 
@@ -434,8 +456,181 @@ def _nn_cases() -> list[OpCase]:
     return cases
 
 
+_ZERO_AT_1_2 = xp.ones((3, 4))
+_ZERO_AT_1_2[1, 2] = 0.0
+
+
+def _spd(t: Tensor) -> Tensor:
+    """A symmetric positive-definite matrix (or batch) made from any square t: t t^T + 3 I."""
+    return ops.matmul(t, ops.swapaxes(t, -1, -2)) + ops.eye(3, dtype=t.dtype) * 3.0
+
+
+def _with_zero(t: Tensor) -> Tensor:
+    """t (3 x 4) with entry (1, 2) set to exactly 0, where products lose a factor."""
+    return t * _ZERO_AT_1_2.astype(t.dtype)
+
+
+def _custom_softplus(x: Tensor) -> Tensor:
+    """log(1 + e^x) with its gradient sigmoid(x) given by hand through ops.custom_gradient."""
+
+    @ops.custom_gradient
+    def softplus(t):
+        def grad(upstream):
+            return upstream * ops.sigmoid(t)
+
+        return ops.log1p(ops.exp(t)), grad
+
+    return softplus(x)
+
+
+def _keras_ops_cases() -> list[OpCase]:
+    """The ops numeras.ops added to match keras.ops: scans, sorting, structure, linear algebra,
+    images and control flow."""
+    weights = xp.arange(1.0, 13.0).reshape(3, 4)
+    cases = [
+        _case("cumsum", "axis 1", lambda x: ops.cumsum(x, axis=1), ((3, 4),)),
+        _case("cumsum", "flattened", ops.cumsum, ((3, 4),)),
+        _case("cumsum", "3-d axis 0", lambda x: ops.cumsum(x, axis=0), ((2, 3, 4),)),
+        _case("cumprod", "axis 1", lambda x: ops.cumprod(x, axis=1), ((3, 4),)),
+        _case("cumprod", "flattened", ops.cumprod, ((3, 4),)),
+        _case("cumprod", "with a zero", lambda x: ops.cumprod(_with_zero(x), axis=1), ((3, 4),)),
+        _case("prod", "with a zero", lambda x: ops.prod(_with_zero(x), axis=1), ((3, 4),)),
+        _case("prod", "with a zero, all axes", lambda x: ops.prod(_with_zero(x)), ((3, 4),)),
+        _case("arctan2", "3x4*3x1", ops.arctan2, ((3, 4), (3, 1)), (REAL, POSITIVE)),
+        _case("arctan2", "every quadrant", ops.arctan2, ((3, 4), (3, 4)), (AWAY_FROM_ZERO, AWAY_FROM_ZERO)),
+        _case("mod", "3x4*3x4", ops.mod, ((3, 4), (3, 4)), (UNIT_INTERVAL, ABOVE_ONE)),
+        _case("mod", "by a number", lambda x: ops.mod(x, 2.5), ((3, 4),), (UNIT_INTERVAL,)),
+        _case("sort", "last axis", ops.sort, ((3, 4),), (DISTINCT,)),
+        _case("sort", "axis 0", lambda x: ops.sort(x, axis=0), ((3, 4),), (DISTINCT,)),
+        _case("top_k", "values", lambda x: ops.top_k(x, 2)[0], ((3, 4),), (DISTINCT,)),
+        _case("flip", "axis 1", lambda x: ops.flip(x, axis=1), ((3, 4),)),
+        _case("flip", "all axes", ops.flip, ((2, 3, 4),)),
+        _case("roll", "axis 1", lambda x: ops.roll(x, 1, axis=1), ((3, 4),)),
+        _case("roll", "flattened", lambda x: ops.roll(x, -5), ((3, 4),)),
+        _case("triu", "k=1", lambda x: ops.triu(x, k=1), ((3, 4),)),
+        _case("tril", "batch", ops.tril, ((2, 3, 4),)),
+        _case("diag", "extract k=1", lambda x: ops.diag(x, k=1), ((3, 4),)),
+        _case("diag", "build k=-1", lambda x: ops.diag(x, k=-1), ((4,),)),
+        _case("diagonal", "batch", lambda x: ops.diagonal(x, axis1=1, axis2=2), ((2, 3, 4),)),
+        _case("trace", "offset 1", lambda x: ops.trace(x, offset=1), ((3, 4),)),
+        _case("meshgrid", "xy", lambda a, b: ops.concatenate([ops.ravel(g) * float(i + 1) for i, g in enumerate(ops.meshgrid(a, b))], axis=0), ((3,), (2,))),
+        _case("moveaxis", "0 to -1", lambda x: ops.moveaxis(x, 0, -1), ((2, 3, 4),)),
+        _case("swapaxes", "0 and 2", lambda x: ops.swapaxes(x, 0, 2), ((2, 3, 4),)),
+        _case("outer", "vectors", ops.outer, ((3,), (4,))),
+        _case("einsum", "matmul", lambda a, b: ops.einsum("ij,jk->ik", a, b), ((3, 4), (4, 2))),
+        _case("einsum", "batch", lambda a, b: ops.einsum("bij,bkj->bik", a, b), ((2, 3, 4), (2, 5, 4))),
+        _case("einsum", "trace", lambda a: ops.einsum("ii", a), ((3, 3),)),
+        _case("einsum", "diagonal", lambda a: ops.einsum("ii->i", a), ((3, 3),)),
+        _case("einsum", "summed within one operand", lambda a, b: ops.einsum("ij,k->k", a, b), ((3, 4), (2,))),
+        _case("einsum", "ellipsis broadcast", lambda a, b: ops.einsum("...j,...j->...", a, b), ((2, 1, 4), (3, 4))),
+        _case("einsum", "three operands", lambda a, b, c: ops.einsum("ij,jk,kl->il", a, b, c), ((2, 3), (3, 4), (4, 2))),
+        _case("pad", "reflect", lambda x: ops.pad(x, ((1, 2), (2, 1)), mode="reflect"), ((3, 4),)),
+        _case("pad", "symmetric", lambda x: ops.pad(x, ((2, 1), (0, 3)), mode="symmetric"), ((3, 4),)),
+        _case("pad", "edge", lambda x: ops.pad(x, 2, mode="edge"), ((3, 4),)),
+        _case("pad", "wrap", lambda x: ops.pad(x, ((1, 1), (3, 0)), mode="wrap"), ((3, 4),)),
+        _case("slice", "block", lambda x: ops.slice(x, (1, 0, 1), (1, 2, 3)), ((2, 3, 4),)),
+        _case("slice_update", "block", lambda x, u: ops.slice_update(x, (1, 1), u), ((3, 4), (2, 2))),
+        _case("scatter", "repeated positions", lambda v: ops.scatter(xp.array([[0, 1], [2, 3], [0, 1]]), v, (3, 4)), ((3,),)),
+        _case("scatter", "rows", lambda v: ops.scatter(xp.array([[2], [0]]), v, (3, 4)), ((2, 4),)),
+        _case("scatter_update", "entries", lambda x, u: ops.scatter_update(x, xp.array([[0, 0], [2, 3]]), u), ((3, 4), (2,))),
+        _case("scatter_update", "rows", lambda x, u: ops.scatter_update(x, xp.array([[1]]), u), ((3, 4), (1, 4))),
+        _case("segment_sum", "3 segments", lambda x: ops.segment_sum(x, xp.array([0, 0, 2]), num_segments=3), ((3, 4),)),
+        _case("segment_max", "2 segments", lambda x: ops.segment_max(x, xp.array([1, 0, 1]), num_segments=2), ((3, 4),), (DISTINCT,)),
+        _case("nan_to_num", "finite", ops.nan_to_num, ((3, 4),)),
+        _case("logaddexp", "3x4*4", ops.logaddexp, ((3, 4), (4,))),
+        _case("hypot", "3x4", ops.hypot, ((3, 4), (3, 4)), (AWAY_FROM_ZERO, AWAY_FROM_ZERO)),
+        _case("average", "weighted axis 1", lambda x, w: ops.average(x, axis=1, weights=w), ((3, 4), (4,)), (REAL, POSITIVE)),
+        _case("diff", "twice", lambda x: ops.diff(x, n=2), ((3, 5),)),
+        _case("inner", "3x4.2x4", ops.inner, ((3, 4), (2, 4))),
+        _case("unstack", "axis 1", lambda x: ops.stack(ops.unstack(x, axis=1)[::-1]), ((3, 4),)),
+        _case("quantile", "linear, axis 1", lambda x: ops.quantile(x, xp.array([0.1, 0.5, 0.95]), axis=1), ((3, 4),), (DISTINCT,)),
+        _case("quantile", "midpoint, all axes", lambda x: ops.quantile(x, 0.3, method="midpoint"), ((3, 4),), (DISTINCT,)),
+        _case("median", "axis 0 keepdims", lambda x: ops.median(x, axis=0, keepdims=True), ((3, 4),), (DISTINCT,)),
+        _case("ptp", "axis 1", lambda x: ops.ptp(x, axis=1), ((3, 4),), (DISTINCT,)),
+        _case("kron", "2x2 and 3x3", ops.kron, ((2, 2), (3, 3))),
+        _case("cross", "3-vectors", ops.cross, ((4, 3), (4, 3))),
+        _case("rot90", "k=3", lambda x: ops.rot90(x, k=3), ((3, 4),)),
+        _case("sinc", "away from 0", ops.sinc, ((3, 4),), (AWAY_FROM_ZERO,)),
+        _case("divide_no_nan", "some zeros", lambda a, b: ops.divide_no_nan(a, _with_zero(b)), ((3, 4), (3, 4)), (REAL, POSITIVE)),
+        _case("fmod", "3x4", ops.fmod, ((3, 4), (3, 4)), (UNIT_INTERVAL, ABOVE_ONE)),
+        _case("logaddexp2", "3x4", ops.logaddexp2, ((3, 4), (3, 4))),
+        _case("trapezoid", "samples at x", lambda y, x: ops.trapezoid(y, x=x), ((3, 4), (4,))),
+        _case("vander", "3 columns", lambda x: ops.vander(x, 3), ((4,),)),
+        _case("nanmean", "no NaN", lambda x: ops.nanmean(x, axis=0), ((3, 4),)),
+        _case("select", "two conditions", lambda a, b: ops.select([a.data > 1, a.data < -1], [a, b], 0.5), ((3, 4), (3, 4)), (AWAY_FROM_CLIP_BOUNDS, REAL)),
+        _case("log_sigmoid", "3x4", ops.log_sigmoid, ((3, 4),)),
+        _case("celu", "alpha 0.7", lambda x: ops.celu(x, alpha=0.7), ((3, 4),), (AWAY_FROM_ZERO,)),
+        _case("glu", "last axis", ops.glu, ((3, 4),)),
+        _case("soft_shrink", "threshold 0.2", lambda x: ops.soft_shrink(x, 0.2), ((3, 4),), (AWAY_FROM_CLIP_BOUNDS,)),
+        _case("squareplus", "3x4", ops.squareplus, ((3, 4),)),
+        _case("sparse_plus", "3x4", ops.sparse_plus, ((3, 4),), (AWAY_FROM_CLIP_BOUNDS,)),
+        _case("normalize", "axis 1", lambda x: ops.normalize(x, axis=1), ((3, 4),)),
+        _case("rms_normalization", "scaled", lambda x, s: ops.rms_normalization(x, scale=s), ((3, 4), (4,))),
+        _case("layer_normalization", "gamma and beta", lambda x, g, b: ops.layer_normalization(x, gamma=g, beta=b), ((3, 4), (4,), (4,))),
+        _case("psnr", "3x4", lambda a, b: ops.psnr(a, b, 2.0), ((3, 4), (3, 4))),
+        _case("fmax", "3x4", ops.fmax, ((3, 4), (3, 4)), (DISTINCT, DISTINCT)),
+        _case("correlate", "same", lambda a, b: ops.correlate(a, b, mode="same"), ((6,), (3,))),
+        _case("correlate", "full", lambda a, b: ops.correlate(a, b, mode="full"), ((5,), (3,))),
+        _case("corrcoef", "3 variables", ops.corrcoef, ((3, 5),)),
+        _case("vectorize", "elementwise function", lambda a, b: ops.vectorize(lambda u, v: ops.sin(u) * v)(a, b), ((3, 4), (4,))),
+        _case("sparsemax", "last axis", lambda x: ops.sparsemax(x * 0.3), ((3, 4),), (DISTINCT,)),  # scaled: no support boundary
+        _case("depth_to_space", "block 2", lambda x: ops.depth_to_space(x, 2), ((1, 2, 2, 8),)),
+        _case("space_to_depth", "block 2, channels first", lambda x: ops.space_to_depth(x, 2, data_format="channels_first"), ((1, 2, 4, 4),)),
+        _case("extract_sequences", "length 3 stride 2", lambda x: ops.extract_sequences(x, 3, 2), ((2, 7),)),
+        _case("associative_scan", "products", lambda x: ops.associative_scan(lambda a, b: a * b, x, axis=1), ((3, 4),)),
+        _case("custom_gradient", "softplus with its own gradient", lambda x: _custom_softplus(x), ((3, 4),)),
+        _case("erfc", "3x4", ops.erfc, ((3, 4),)),
+        _case("cdist", "batch", ops.cdist, ((2, 3, 4), (2, 5, 4))),
+        # linear algebra
+        _case("solve", "matrix", ops.solve, ((3, 3), (3, 2))),
+        _case("solve", "vector", ops.solve, ((3, 3), (3,))),
+        _case("solve", "batch", ops.solve, ((2, 3, 3), (2, 3, 2))),
+        _case("inv", "3x3", ops.inv, ((3, 3),)),
+        _case("det", "batch", ops.det, ((2, 3, 3),)),
+        _case("slogdet", "log|det|", lambda x: ops.slogdet(x)[1], ((3, 3),)),
+        _case("logdet", "positive definite", lambda x: ops.logdet(_spd(x)), ((3, 3),)),
+        _case("cholesky", "lower", lambda x: ops.cholesky(_spd(x)), ((3, 3),)),
+        _case("cholesky", "upper, batch", lambda x: ops.cholesky(_spd(x), upper=True), ((2, 3, 3),)),
+        _case("cholesky_inverse", "lower", lambda x: ops.linalg.cholesky_inverse(ops.cholesky(_spd(x))), ((3, 3),)),
+        _case("eigh", "eigenvalues", lambda x: ops.eigh(_spd(x))[0], ((3, 3),)),
+        _case("eigh", "eigenvectors (sign-free)", lambda x: ops.square(ops.eigh(_spd(x))[1]) * weights[:, :3].astype(x.dtype), ((3, 3),)),
+        _case("solve_triangular", "lower", lambda a, b: ops.solve_triangular(a + ops.eye(3, dtype=a.dtype) * 4.0, b, lower=True), ((3, 3), (3, 2))),
+        _case("svd", "singular values", lambda x: ops.svd(x, compute_uv=False), ((3, 4),)),
+        _case("norm", "ord 1 axis 0", lambda x: ops.norm(x, ord=1, axis=0), ((3, 4),), (AWAY_FROM_ZERO,)),
+        _case("norm", "ord inf", lambda x: ops.norm(x, ord=float("inf"), axis=-1), ((3, 4),), (DISTINCT,)),
+        _case("norm", "ord 3", lambda x: ops.norm(x, ord=3, axis=1, keepdims=True), ((3, 4),), (AWAY_FROM_ZERO,)),
+        _case("norm", "fro", lambda x: ops.norm(x, ord="fro", axis=(1, 2)), ((2, 3, 4),)),
+        _case("norm", "matrix 1", lambda x: ops.norm(x, ord=1, axis=(0, 1)), ((3, 4),), (DISTINCT,)),
+        _case("norm", "nuclear", lambda x: ops.norm(x, ord="nuc", axis=(0, 1)), ((3, 4),)),
+        _case("norm", "spectral, keepdims", lambda x: ops.norm(x, ord=2, axis=(0, 1), keepdims=True), ((3, 4),)),
+        # images
+        _case("image.resize", "bilinear up", lambda x: ops.image.resize(x, (5, 7)), ((2, 3, 4, 2),)),
+        _case("image.resize", "bilinear down", lambda x: ops.image.resize(x, (2, 3)), ((1, 5, 6, 2),)),
+        _case("image.resize", "nearest", lambda x: ops.image.resize(x, (5, 3), interpolation="nearest"), ((3, 4, 2),)),
+        _case("image.resize", "bicubic channels first", lambda x: ops.image.resize(x, (4, 6), interpolation="bicubic", data_format="channels_first"), ((1, 2, 3, 4),)),
+        _case("image.resize", "pad to aspect ratio", lambda x: ops.image.resize(x, (4, 4), pad_to_aspect_ratio=True, fill_value=0.5), ((1, 3, 5, 1),)),
+        _case("image.affine_transform", "bilinear", lambda x: ops.image.affine_transform(x, xp.array([0.9, 0.2, 0.3, -0.1, 1.1, 0.4, 0.0, 0.0])), ((1, 4, 5, 2),)),
+        _case("image.affine_transform", "bilinear reflect, per image", lambda x: ops.image.affine_transform(x, xp.array([[1, 0, 1.5, 0, 1, -0.5, 0, 0], [1.2, 0.1, -1.0, -0.2, 0.9, 0.5, 0, 0]]), fill_mode="reflect"), ((2, 4, 5, 1),)),
+        _case("image.affine_transform", "nearest", lambda x: ops.image.affine_transform(x, xp.array([0.8, -0.6, 2.0, 0.6, 0.8, -1.0, 0, 0]), interpolation="nearest"), ((4, 5, 2),)),
+        _case("image.extract_patches", "2x2", lambda x: ops.image.extract_patches(x, 2), ((1, 4, 5, 2),)),
+        _case("image.extract_patches", "same, strided, dilated", lambda x: ops.image.extract_patches(x, (2, 3), strides=(1, 2), dilation_rate=(2, 1), padding="same"), ((1, 5, 6, 1),)),
+        # control flow: differentiable through the ops the functions call
+        _case("cond", "true branch", lambda x: ops.cond(True, lambda: ops.sin(x), lambda: ops.cos(x)), ((3, 4),)),
+        _case("switch", "second branch", lambda x: ops.switch(1, [lambda v: v + 1.0, lambda v: v * v], x), ((3, 4),)),
+        _case("while_loop", "5 steps", lambda x: ops.while_loop(lambda i, s: i < 5, lambda i, s: (i + 1, ops.sin(s) * 1.5), (0, x))[1], ((4,),)),
+        _case("fori_loop", "4 steps", lambda x, y: ops.fori_loop(0, 4, lambda i, s: s * x + float(i), y), ((4,), (4,))),
+        _case("scan", "carry and outputs", lambda c, xs: ops.concatenate([r for r in ops.scan(lambda a, b: (a * b + 1.0, a - b), c, xs)[0:1]] + [ops.ravel(ops.scan(lambda a, b: (a * b + 1.0, a - b), c, xs)[1])], axis=0), ((4,), (3, 4))),
+        _case("scan", "reverse", lambda c, xs: ops.scan(lambda a, b: (a + b, a * b), c, xs, reverse=True)[1], ((4,), (3, 4))),
+        _case("map", "rows", lambda x: ops.map(lambda row: ops.sum(row * row), x), ((3, 4),)),
+        _case("vectorized_map", "rows", lambda x: ops.vectorized_map(lambda row: ops.exp(row) * 2.0, x), ((3, 4),), (BOUNDED,)),
+    ]
+    return cases
+
+
 def _all_cases() -> list[OpCase]:
     return (
+        _keras_ops_cases()
+        +
         _unary_cases()
         + _binary_cases()
         + _reduction_cases()
@@ -455,7 +650,17 @@ DIFFERENTIABLE_OPS: tuple = (
     "concatenate stack split take tile repeat broadcast_to pad relu sigmoid tanh softplus softsign "
     "elu selu gelu leaky_relu silu softmax log_softmax logsumexp erf cast getitem "
     "softmax_cross_entropy sparse_softmax_cross_entropy sigmoid_cross_entropy "
-    "relu6 hard_sigmoid hard_silu reciprocal take_along_axis ravel"
+    "relu6 hard_sigmoid hard_silu reciprocal take_along_axis ravel "
+    "sin cos tan arcsin arccos arctan sinh cosh arcsinh arccosh arctanh expm1 log2 log10 cbrt rsqrt "
+    "erfinv arctan2 mod cumsum cumprod prod sort top_k flip roll triu tril diag diagonal trace "
+    "meshgrid moveaxis swapaxes outer einsum slice slice_update scatter scatter_update segment_sum "
+    "segment_max nan_to_num logaddexp hypot average diff inner unstack solve inv det slogdet logdet "
+    "cholesky cholesky_inverse eigh solve_triangular svd norm image.resize image.affine_transform "
+    "image.extract_patches cond switch while_loop fori_loop scan map vectorized_map "
+    "quantile median ptp kron cross rot90 sinc divide_no_nan fmod logaddexp2 trapezoid vander "
+    "nanmean select log_sigmoid celu glu soft_shrink squareplus sparse_plus normalize "
+    "rms_normalization layer_normalization psnr fmax correlate corrcoef vectorize sparsemax "
+    "depth_to_space space_to_depth extract_sequences associative_scan custom_gradient erfc cdist"
 ).split()
 """The ops the table must cover (a test checks that each has at least one case)."""
 

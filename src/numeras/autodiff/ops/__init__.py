@@ -79,3 +79,19 @@ from numeras.autodiff.ops.recurrent import gru, lstm, simple_rnn  # noqa: E402
 
 PRIMITIVES += ["simple_rnn", "lstm", "gru"]
 __all__ += ["simple_rnn", "lstm", "gru"]
+# Element-wise functions, running sums and products, scatters, einsum and linear algebra.
+from numeras.autodiff.ops import accumulate, decompositions, elementary  # noqa: E402
+from numeras.autodiff.ops.accumulate import *  # noqa: E402,F403 - cumsum, cumprod, prod
+from numeras.autodiff.ops.decompositions import *  # noqa: E402,F403 - solve, inv, det, cholesky...
+from numeras.autodiff.ops.einsum import *  # noqa: E402,F403 - einsum (the op; the module keeps its name)
+from numeras.autodiff.ops.elementary import *  # noqa: E402,F403 - sin, cos, ..., mod, floor, round
+from numeras.autodiff.ops.scatter import *  # noqa: E402,F403 - scatter, scatter_update, slice_update
+
+_DIFFERENTIABLE_MORE = (
+    "sin cos tan arcsin arccos arctan sinh cosh arcsinh arccosh arctanh expm1 log2 log10 cbrt rsqrt "
+    "erfinv arctan2 mod cumsum cumprod prod scatter scatter_update slice_update einsum inv solve det "
+    "slogdet cholesky eigh"
+).split()
+PRIMITIVES += _DIFFERENTIABLE_MORE
+__all__ += _DIFFERENTIABLE_MORE + [n for n in elementary.__all__ if n not in _DIFFERENTIABLE_MORE]
+__all__ += ["accumulate", "decompositions", "elementary"]

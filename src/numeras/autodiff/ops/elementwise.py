@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from numeras.autodiff.ops._core import as_tensor, constant, pair, record
+from numeras.autodiff.ops._core import as_tensor, constant, float_operand, pair, promote, record
 from numeras.autodiff.tensor import Tensor
 from numeras.backend import kernels, standardize_dtype, xp
 
@@ -38,10 +38,8 @@ def multiply(x, y) -> Tensor:
 def divide(x, y) -> Tensor:
     """z = x / y;  dx = g / y, dy = -g * z / y."""
     x, y = pair(x, y)
-    if x.data.dtype.kind in "iub" and y.data.dtype.kind in "iub":
-        from numeras import backend
-
-        x, y = cast(x, backend.floatx()), cast(y, backend.floatx())
+    if x.data.dtype.kind != "f":  # ints and bools divide into floatx (result_type(x, y, float))
+        x, y = float_operand(x), float_operand(y)
     b = y.data
     z = x.data / b
     need_y = y.requires_grad
@@ -62,6 +60,8 @@ def negative(x) -> Tensor:
 def power(x, y) -> Tensor:
     """z = x ** y;  dx = g * y * x ** (y - 1), dy = g * z * log(x) (taken as 0 where x <= 0)."""
     x, y = pair(x, y)
+    if x.data.dtype.kind == "b":  # Keras: bool ** bool is int32
+        x, y = _bool_as_int(x), _bool_as_int(y)
     a, b = x.data, y.data
     z = a**b
     need_x, need_y = x.requires_grad, y.requires_grad
@@ -79,7 +79,7 @@ def power(x, y) -> Tensor:
 
 def exp(x) -> Tensor:
     """z = e^x;  dx = g * z."""
-    x = as_tensor(x)
+    x = float_operand(x)
     z = xp.exp(x.data)
     return record(z, (x,), lambda g: (g * z,))
 
@@ -191,6 +191,8 @@ def sigmoid(x) -> Tensor:
 def relu(x) -> Tensor:
     """z = max(x, 0);  dx = g where x > 0 (0 at x = 0, as Keras)."""
     x = as_tensor(x)
+    if x.data.dtype.kind == "b":  # Keras: relu of bool is int32
+        x = _bool_as_int(x)
     z = kernels.relu(x.data)
     return record(z, (x,), lambda g: (relu_grad(g, z),))
 
@@ -276,10 +278,11 @@ def stop_gradient(x) -> Tensor:
     return constant(as_tensor(x).data)
 
 
-def _as_float(x) -> Tensor:
-    x = as_tensor(x)
-    if x.data.dtype.kind != "f":
-        from numeras import backend
+_as_float = float_operand
 
-        return constant(x.data.astype(backend.floatx()))
-    return x
+
+def _bool_as_int(x: Tensor) -> Tensor:
+    """A bool tensor as int (floatx's width), Keras's dtype for arithmetic on bools."""
+    from numeras.backend import result_type
+
+    return promote(x, xp.dtype(result_type(bool, int)))

@@ -3,7 +3,7 @@ softmax, log_softmax, and the cross-entropies taken straight from logits."""
 
 from __future__ import annotations
 
-from numeras.autodiff.ops._core import as_tensor, record
+from numeras.autodiff.ops._core import as_tensor, float_operand, record
 from numeras.autodiff.tensor import Tensor
 from numeras.backend import kernels, xp
 
@@ -15,7 +15,7 @@ def softmax(x, axis: int = -1) -> Tensor:
     The output remembers its logits so categorical cross-entropy can use the fused, exact
     gradient, as Keras's TensorFlow backend does.
     """
-    x = as_tensor(x)
+    x = float_operand(x)
     z = kernels.softmax(x.data, axis)
 
     def vjp(g):
@@ -30,7 +30,7 @@ def softmax(x, axis: int = -1) -> Tensor:
 
 def log_softmax(x, axis: int = -1) -> Tensor:
     """z = x - logsumexp(x) along ``axis``;  dx = g - softmax(x) * sum(g)."""
-    x = as_tensor(x)
+    x = float_operand(x)
     z = kernels.log_softmax(x.data, axis)
 
     def vjp(g):

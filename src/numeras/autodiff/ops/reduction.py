@@ -5,6 +5,7 @@ from __future__ import annotations
 from numeras.autodiff.ops._core import as_tensor, constant, normalize_axis, record
 from numeras.autodiff.tensor import Tensor
 from numeras.backend import xp
+from numeras.backend.dtypes import sum_result_type
 
 
 def _kept_shape(shape: tuple, axis) -> tuple:
@@ -21,9 +22,10 @@ def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - Keras's
     a = x.data
     axis = normalize_axis(axis, a.ndim)
     shape, kept = a.shape, _kept_shape(a.shape, axis)
-    out = a.sum(axis=axis, keepdims=keepdims)
-    if a.dtype.kind == "b":
-        out = out.astype(xp.int64)
+    if a.dtype.kind in "f":
+        out = a.sum(axis=axis, keepdims=keepdims)
+    else:  # bools and narrow ints add up in int32 (uint32), as in Keras
+        out = a.sum(axis=axis, keepdims=keepdims, dtype=sum_result_type(a.dtype))
 
     def vjp(g):
         return (_spread(g.reshape(kept), shape),)
@@ -69,10 +71,10 @@ def max(x, axis=None, keepdims: bool = False, initial=None) -> Tensor:  # noqa: 
 
 
 def argmax(x, axis=None, keepdims: bool = False) -> Tensor:
-    """Index of the largest entry along ``axis`` (not differentiable)."""
-    return constant(xp.argmax(as_tensor(x).data, axis=axis, keepdims=keepdims))
+    """Index (int32, as Keras) of the largest entry along ``axis`` (not differentiable)."""
+    return constant(xp.argmax(as_tensor(x).data, axis=axis, keepdims=keepdims).astype(xp.int32))
 
 
 def argmin(x, axis=None, keepdims: bool = False) -> Tensor:
-    """Index of the smallest entry along ``axis`` (not differentiable)."""
-    return constant(xp.argmin(as_tensor(x).data, axis=axis, keepdims=keepdims))
+    """Index (int32, as Keras) of the smallest entry along ``axis`` (not differentiable)."""
+    return constant(xp.argmin(as_tensor(x).data, axis=axis, keepdims=keepdims).astype(xp.int32))
