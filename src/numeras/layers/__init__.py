@@ -314,6 +314,17 @@ from numeras.layers.layer_normalization import LayerNormalization  # noqa: E402
 
 __all__ += ["AdditiveAttention", "Attention", "LayerNormalization", "MultiHeadAttention"]
 
+# Recurrent layers and sequence wrappers (chapters 6 and 10): cells, RNN, SimpleRNN/LSTM/GRU
+# (fused whole-sequence ops), Bidirectional, TimeDistributed, RepeatVector.
+from numeras.layers.recurrent import GRU, LSTM, RNN, SimpleRNN  # noqa: E402
+from numeras.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells  # noqa: E402
+from numeras.layers.rnn_wrappers import Bidirectional, RepeatVector, TimeDistributed  # noqa: E402
+
+__all__ += [
+    "Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RepeatVector", "SimpleRNN", "SimpleRNNCell",
+    "StackedRNNCells", "TimeDistributed",
+]
+
 # -- keep this block last: it registers every layer class imported above ----------------------
 # Every layer class above, loadable by name (saved models, ``deserialize``).
 register_builtins(
