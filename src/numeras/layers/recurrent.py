@@ -80,7 +80,7 @@ class RNN(Layer):
         zero_output_for_mask: bool = False, **kwargs: Any,
     ) -> None:
         if isinstance(cell, (list, tuple)):
-            cell = StackedRNNCells(cell)
+            cell = StackedRNNCells(cell, dtype=kwargs.get("dtype"))
         if "call" not in dir(cell):
             raise ValueError(f"RNN: `cell` must have a `call(inputs, states)` method, received {cell!r}.")
         state_size = getattr(cell, "state_size", None)
@@ -286,13 +286,12 @@ class RNN(Layer):
         """The reference path: the cell called once per step."""
         steps = sequences.shape[1]
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
-        single = not isinstance(self.cell.state_size, (list, tuple))
         states = list(initial_state)
         previous_output = None
         outputs = []
         for t in order:
             step_input = getitem(sequences, (slice(None), t))
-            output, new_states = _call_cell(self.cell, step_input, states[0] if single else states, training)
+            output, new_states = _call_cell(self.cell, step_input, states, training)
             new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
             if mask is not None:
                 keep = constant(mask[:, t:t + 1])

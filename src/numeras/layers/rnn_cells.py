@@ -315,6 +315,8 @@ class StackedRNNCells(Layer):
                     f"StackedRNNCells: every cell needs a `call` method and a `state_size`, received {cell!r}."
                 )
         self.cells = list(cells)
+        # The cells cast their own inputs: the stack passes values through in their dtype.
+        self.autocast = False
 
     @property
     def state_size(self) -> list:
@@ -354,7 +356,7 @@ class StackedRNNCells(Layer):
                 states.extend(made if isinstance(made, (list, tuple)) else [made])
             else:
                 sizes = cell.state_size if isinstance(cell.state_size, (list, tuple)) else [cell.state_size]
-                states.extend(Tensor(xp.zeros((batch_size, n), dtype=self.dtype)) for n in sizes)
+                states.extend(Tensor(xp.zeros((batch_size, n), dtype=getattr(cell, 'dtype', self.dtype))) for n in sizes)
         return states
 
     def draw_dropout_masks(self, batch: int, features: int, dtype: Any) -> None:
@@ -375,7 +377,7 @@ class StackedRNNCells(Layer):
         for cell, count in zip(self.cells, self._counts()):
             own = states[start:start + count]
             start += count
-            inputs, updated = _call_cell(cell, inputs, own if count > 1 else own[0], training)
+            inputs, updated = _call_cell(cell, inputs, own, training)
             new_states.extend(updated if isinstance(updated, (list, tuple)) else [updated])
         return inputs, new_states
 
