@@ -19,6 +19,7 @@ import sys
 
 import numpy as np
 import pytest
+
 from conftest import NIETZSCHE_LIKE
 
 # -- 6.1: one-hot encoding of words and characters; word embeddings --------------------------
@@ -56,7 +57,7 @@ def test_6_1_one_hot_words_and_characters():
     sequences = tokenizer.texts_to_sequences(samples)
     one_hot_results = tokenizer.texts_to_matrix(samples, mode="binary")
     word_index = tokenizer.word_index
-    print("Found %s unique tokens." % len(word_index))
+    print("Found %s unique tokens." % len(word_index))  # noqa: UP031 - the book's line
     assert len(word_index) == 9 and sequences[0][0] == word_index["the"]
     assert one_hot_results.shape == (2, 1000)
 
@@ -169,7 +170,7 @@ def generator(data, lookback, delay, min_index, max_index, shuffle=False, batch_
             i += len(rows)
         samples = np.zeros((len(rows), lookback // step, data.shape[-1]))
         targets = np.zeros((len(rows),))
-        for j, row in enumerate(rows):
+        for j, row in enumerate(rows):  # noqa: B007 - the book's line
             indices = range(rows[j] - lookback, rows[j], step)
             samples[j] = data[indices]
             targets[j] = data[rows[j] + delay][1]
@@ -206,7 +207,7 @@ def test_6_3_gru_models_on_jena(jena):
 
     def evaluate_naive_method():
         batch_maes = []
-        for step in range(val_steps):
+        for step in range(val_steps):  # noqa: B007 - the book's line
             samples, targets = next(val_gen)
             preds = samples[:, -1, 1]
             mae = np.mean(np.abs(preds - targets))
@@ -227,7 +228,7 @@ def test_6_3_gru_models_on_jena(jena):
     model.add(layers.GRU(32, dropout=0.2, recurrent_dropout=0.2, input_shape=(None, float_data.shape[-1])))
     model.add(layers.Dense(1))
     model.compile(optimizer=RMSprop(), loss="mae")
-    history = model.fit_generator(train_gen, steps_per_epoch=4, epochs=2, validation_data=val_gen, validation_steps=val_steps, verbose=0)
+    history = model.fit_generator(train_gen, steps_per_epoch=2, epochs=2, validation_data=val_gen, validation_steps=val_steps, verbose=0)
     assert len(history.history["val_loss"]) == 2
 
     model = Sequential()
@@ -235,7 +236,7 @@ def test_6_3_gru_models_on_jena(jena):
     model.add(layers.GRU(64, activation="relu", dropout=0.1, recurrent_dropout=0.5))
     model.add(layers.Dense(1))
     model.compile(optimizer=RMSprop(), loss="mae")
-    history = model.fit_generator(train_gen, steps_per_epoch=3, epochs=2, validation_data=val_gen, validation_steps=val_steps, verbose=0)
+    history = model.fit_generator(train_gen, steps_per_epoch=2, epochs=2, validation_data=val_gen, validation_steps=val_steps, verbose=0)
     assert np.isfinite(history.history["val_loss"]).all()
 
     model = Sequential()
@@ -312,7 +313,7 @@ def test_6_4_conv1d_on_imdb_and_conv_gru_on_jena(imdb_in_cache, jena):
     model.add(layers.Dense(1))
     model.summary()
     model.compile(optimizer=RMSprop(), loss="mae")
-    history = model.fit_generator(train_gen, steps_per_epoch=4, epochs=2, validation_data=val_gen, validation_steps=val_steps, verbose=0)
+    history = model.fit_generator(train_gen, steps_per_epoch=2, epochs=2, validation_data=val_gen, validation_steps=val_steps, verbose=0)
     assert np.isfinite(history.history["val_loss"]).all()
 
 
@@ -371,7 +372,7 @@ def test_8_1_character_level_lstm_generation(offline_home, capsys):
         for temperature in [0.2, 0.5, 1.0, 1.2]:
             print("------ temperature:", temperature)
             sys.stdout.write(generated_text)
-            for i in range(15):  # the book: 400
+            for i in range(15):  # noqa: B007 - the book: range(400)
                 sampled = np.zeros((1, maxlen, len(chars)))
                 for t, char in enumerate(generated_text):
                     sampled[0, t, char_indices[char]] = 1.0
