@@ -332,3 +332,36 @@ def _with_weight(layer, weight, value, x, mask):
         return _first(layer(x, mask=mask))
     finally:
         object.__setattr__(owner, attribute, weight)
+
+
+class _UserCell(layers.Layer):
+    """A cell of one's own: two states (h and a running sum of h), output 2h."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = [units, units]
+        self.output_size = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units), name="recurrent_kernel")
+
+    def call(self, inputs, states):
+        h, total = states
+        h = numeras.ops.tanh(numeras.ops.matmul(inputs, self.kernel) + numeras.ops.matmul(h, self.recurrent_kernel))
+        return h * 2.0, [h, total + h]
+
+
+def test_gradcheck_float64_user_cell_masked_with_state():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(2, 5, 3))
+    mask = np.array([[True, True, False, True, False], [False, True, True, True, True]])
+    layer = layers.RNN(_UserCell(3, dtype="float64"), return_sequences=True, return_state=True, go_backwards=True, dtype="float64")
+    out, h, total = layer(x, mask=mask)
+    assert out.shape == (2, 5, 3) and total.shape == (2, 3)
+    gradcheck(lambda inputs: layer(inputs, mask=mask)[2], [x], atol=1e-6, rtol=1e-5)
+    gradcheck(lambda inputs: layer(inputs, mask=mask)[0], [x], atol=1e-6, rtol=1e-5)
+    for weight in layer.trainable_weights:
+        gradcheck(lambda value, weight=weight: _with_weight(layer, weight, value, x, mask),
+                  [weight.numpy().copy()], atol=1e-6, rtol=1e-5)
