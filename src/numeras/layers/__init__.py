@@ -1,9 +1,5 @@
 """Layers: the building blocks of models, with Keras 3's names and arguments."""
 
-from __future__ import annotations
-
-from typing import Any
-
 from numeras.layers.core import Activation, Dense, Identity, Lambda
 from numeras.layers.input_layer import Input, InputLayer
 from numeras.layers.layer import Layer
@@ -27,53 +23,12 @@ from numeras.layers.merging import (
 )
 from numeras.layers.regularization import Dropout
 from numeras.layers.reshaping import Flatten, Reshape
-from numeras.saving.object_registration import (
-    builtin_objects,
-    register_base_class_arguments,
-    register_builtins,
-    serialize_object,
-)
+from numeras.layers.serialization import deserialize, get, register, serialize
+from numeras.saving.object_registration import register_base_class_arguments as _register_base_class_arguments
+from numeras.saving.object_registration import register_builtins as _register_builtins
 from numeras.symbolic import KerasTensor, Node, SymbolicTensor
 
 _LAYERS = "layers"
-# Models can be layers of other models; they are registered by numeras.models (which imports
-# this package), so the registry loads them when first needed.
-_MODEL_CLASS_NAMES = ("Functional", "Model", "Sequential")
-
-
-def register(cls: type) -> type:
-    """Make a custom layer class loadable by name (``deserialize`` and saved models)."""
-    register_builtins(_LAYERS, {cls.__name__: cls})
-    return cls
-
-
-def serialize(layer: Layer) -> dict:
-    return serialize_object(layer, "keras.layers")
-
-
-def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
-    """Rebuild a layer from ``serialize``'s output; classes come only from the registry and
-    ``custom_objects``, never from code in the config."""
-    class_name = config["class_name"]
-    lookup = {**builtin_objects(_LAYERS), **(custom_objects or {})}
-    if class_name in _MODEL_CLASS_NAMES and class_name not in lookup:
-        model_class = builtin_objects("models")[class_name]
-        return model_class.from_config(config["config"], custom_objects=custom_objects)
-    if class_name not in lookup:
-        raise ValueError(
-            f"deserialize: unknown layer class {class_name!r}. Pass it in `custom_objects` "
-            f"or register it with numeras.layers.register. Known: {sorted(builtin_objects(_LAYERS))}."
-        )
-    return lookup[class_name].from_config(config["config"])
-
-
-def get(identifier: Any) -> Layer:
-    if isinstance(identifier, Layer):
-        return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    raise ValueError(f"layers.get: expected a Layer or a serialized layer dict, received {identifier!r}.")
-
 
 __all__ = [
     "Activation",
@@ -336,10 +291,21 @@ __all__ += [
     "Wrapper",
 ]
 
+# Recurrent layers and sequence wrappers (chapters 6 and 10): cells, RNN, SimpleRNN/LSTM/GRU
+# (fused whole-sequence ops), Bidirectional, TimeDistributed, RepeatVector.
+from numeras.layers.recurrent import GRU, LSTM, RNN, SimpleRNN  # noqa: E402
+from numeras.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells  # noqa: E402
+from numeras.layers.rnn_wrappers import Bidirectional, RepeatVector, TimeDistributed  # noqa: E402
+
+__all__ += [
+    "Bidirectional", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RepeatVector", "SimpleRNN", "SimpleRNNCell",
+    "StackedRNNCells", "TimeDistributed",
+]
+
 # -- keep this block last: it registers every layer class imported above ----------------------
 # Every layer class above, loadable by name (saved models, ``deserialize``).
-register_builtins(
+_register_builtins(
     _LAYERS, {name: obj for name in __all__ if isinstance(obj := globals()[name], type) and issubclass(obj, Layer)}
 )
-register_builtins("keras_operations", {f"{KERAS_MODULE}>{name}": TensorOperator for name in KERAS_CLASSES.values()})
-register_base_class_arguments(Layer, _ALLOWED_KWARGS)
+_register_builtins("keras_operations", {f"{KERAS_MODULE}>{name}": TensorOperator for name in KERAS_CLASSES.values()})
+_register_base_class_arguments(Layer, _ALLOWED_KWARGS)

@@ -36,7 +36,18 @@ from numeras.symbolic.operators import (
 )
 from numeras.utils import naming
 
+
+def _not_equal(a: Any, b: Any) -> Any:
+    """A boolean comparison (a mask): not differentiable, so a constant."""
+    from numeras.autodiff import Tensor
+    from numeras.autodiff.ops import constant
+
+    values = [v.data if isinstance(v, Tensor) else v for v in (a, b)]
+    return constant(values[0] != values[1])
+
+
 _BINARY = {
+    "not_equal": _not_equal,
     "add": ops.add,
     "subtract": ops.subtract,
     "multiply": ops.multiply,

@@ -26,6 +26,7 @@ KERAS_CLASSES = {
     "negative": "Negative",
     "absolute": "Absolute",
     "getitem": "GetItem",
+    "not_equal": "NotEqual",  # Keras writes the mask of Embedding(mask_zero=True) as `tokens != 0`
 }
 """numeras's operator names and the classes Keras 3 records for them (module keras.src.ops.numpy)."""
 KERAS_MODULE = "keras.src.ops.numpy"
