@@ -1,13 +1,15 @@
 """Small data in the real formats of the book's sequence chapters, made on the spot: an
 ``imdb.npz`` in the dataset cache (Keras's keys, object arrays of word-index lists, words
 correlated with the labels), the ``jena_climate_2009_2016.csv`` layout, an ``aclImdb`` folder of
-reviews, and a text for the character-level LSTM. Nothing is downloaded: the cache lives in a
+reviews, a text for the character-level LSTM, and (for the image chapters) a folder shaped like
+Kaggle's "Dogs vs. Cats" ``train/`` download. Nothing is downloaded: the cache lives in a
 temporary ``$NUMERAS_HOME`` and the dataset mirror points at a closed local port."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import pathlib
 import socket
 
 import numpy as np
@@ -127,3 +129,34 @@ NIETZSCHE_LIKE = (
     "seriousness and clumsy importunity with which they have usually paid their addresses to Truth, have been "
     "unskilled and unseemly methods for winning a woman? "
 )
+
+
+# -- the image chapters: Kaggle's Dogs vs. Cats train/ folder, a few JPEGs per class ------------
+def write_kaggle_train_folder(directory: pathlib.Path, images_per_class: int, seed: int = 0) -> pathlib.Path:
+    """``directory/train`` with ``cat.{i}.jpg`` and ``dog.{i}.jpg``, i < images_per_class, each of a
+    random size between 60 and 220 pixels a side."""
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(seed)
+    train = directory / "train"
+    train.mkdir(parents=True, exist_ok=True)
+    for animal, tint in (("cat", (200, 110, 60)), ("dog", (60, 110, 200))):
+        for index in range(images_per_class):
+            width, height = (int(v) for v in rng.integers(60, 221, size=2))
+            noise = rng.integers(0, 60, size=(height, width, 3))
+            pixels = np.clip(np.asarray(tint) + noise - 30, 0, 255).astype(np.uint8)
+            image = Image.fromarray(pixels, "RGB")
+            draw = ImageDraw.Draw(image)
+            box = (width // 4, height // 4, 3 * width // 4, 3 * height // 4)
+            if animal == "cat":
+                draw.ellipse(box, fill=(250, 230, 120))
+            else:
+                draw.rectangle(box, fill=(30, 40, 90))
+            image.save(train / f"{animal}.{index}.jpg", quality=85)
+    return train
+
+
+@pytest.fixture
+def kaggle_cats_vs_dogs(tmp_path: pathlib.Path) -> pathlib.Path:
+    """A Kaggle-shaped ``train/`` folder with 16 cats and 16 dogs, inside ``tmp_path``."""
+    return write_kaggle_train_folder(tmp_path, images_per_class=16)

@@ -82,6 +82,24 @@ def test_resize_identity_constant_and_linear_ramps():
         resize_image(image, (3, 3), "cubic")
 
 
+def test_resize_reads_only_the_kernel_taps_and_equals_the_full_weight_product():
+    """The resize gathers each output's few nonzero taps; summing them must give the product with
+    the full (output x input) weight matrices, for shrinking, growing, one axis only, uint8 input."""
+    from numeras.utils.image_utils import _weights
+
+    rng = np.random.default_rng(3)
+    shapes = [((37, 50), (18, 18)), ((7, 9), (20, 3)), ((18, 18), (18, 9)), ((1, 9), (4, 4)), ((13, 17), (13, 40))]
+    for method in INTERPOLATIONS:
+        for (height, width), (out_height, out_width) in shapes:
+            pixels = rng.integers(0, 256, (height, width, 3)).astype("uint8")
+            rows, cols = _weights(height, out_height, method), _weights(width, out_width, method)
+            by_rows = (rows.astype("float64") @ pixels.reshape(height, -1)).reshape(out_height, width, 3)
+            expected = np.matmul(cols.astype("float64"), by_rows)
+            resized = resize_image(pixels, (out_height, out_width), method)
+            assert resized.dtype == np.float32 and resized.shape == (out_height, out_width, 3)
+            np.testing.assert_allclose(resized, expected, atol=2e-3, err_msg=f"{method} {height}x{width}")
+
+
 def test_without_pillow_the_error_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "PIL", None)
     with pytest.raises(ImportError, match=r'pip install "numeras\[image\]"'):

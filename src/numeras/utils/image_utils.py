@@ -5,8 +5,11 @@ and the NumPy resize that ``image_dataset_from_directory`` uses.
 The resize reproduces TensorFlow's ``tf.image.resize`` (which Keras's dataset maker calls) without
 antialiasing: sample points at half-pixel centres, separable kernels (triangle for bilinear, Keys
 cubic a=-0.5, Lanczos, Gaussian, Mitchell) whose weights are renormalised where they fall outside
-the image, exact box overlap for "area". Each axis is one matrix product with a cached weight
-matrix, so resizing a whole image is two BLAS calls.
+the image, exact box overlap for "area". Each output sample reads only the few input samples
+under its kernel (2 for bilinear, 4 for bicubic...), so each axis is a handful of vectorised
+gather-multiply-adds with cached tap tables: the cost grows with the output size, not with
+input × output as a dense weight-matrix product would (which took ~27 ms, 15x the JPEG decode,
+for a 500x375 photo resized to 180x180).
 """
 
 from __future__ import annotations
@@ -245,23 +248,63 @@ def _weights(in_size: int, out_size: int, interpolation: str) -> np.ndarray:
     return np.where(inside[:, None], weights, 0.0).astype(np.float32)
 
 
+@functools.lru_cache(maxsize=64)
+def _taps(in_size: int, out_size: int, interpolation: str) -> tuple[np.ndarray, np.ndarray]:
+    """(index, weights), both (out_size, taps): output i = sum_k weights[i, k] * input[index[i, k]].
+
+    ``taps`` is the widest run of nonzero weights in a row of ``_weights``; each row's window starts
+    at its first nonzero weight (moved left where the window would pass the end, those extra
+    weights being zero), so the sums equal the dense product's."""
+    dense = _weights(in_size, out_size, interpolation)
+    nonzero = dense != 0
+    has_any = nonzero.any(axis=1)
+    first = np.where(has_any, nonzero.argmax(axis=1), 0)
+    last = np.where(has_any, in_size - 1 - nonzero[:, ::-1].argmax(axis=1), 0)
+    taps = int((last - first).max()) + 1
+    first = np.minimum(first, in_size - taps)
+    index = first[:, None] + np.arange(taps)
+    weights = np.take_along_axis(dense, index, axis=1)
+    index.setflags(write=False)
+    weights.setflags(write=False)
+    return index, weights
+
+
+def _is_identity(index: np.ndarray, weights: np.ndarray) -> bool:
+    return index.shape[1] == 1 and bool(np.all(weights == 1)) and np.array_equal(index[:, 0], np.arange(len(index)))
+
+
+def _resample_axis(image: np.ndarray, axis: int, index: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``image`` resampled along ``axis`` (0 or 1 of height, width, channels): float32 result.
+    Gathers straight from the input dtype (uint8 photos need no float copy of the full image)."""
+    shape = (-1, 1, 1) if axis == 0 else (1, -1, 1)
+    result = np.multiply(np.take(image, index[:, 0], axis=axis), weights[:, 0].reshape(shape), dtype=np.float32)
+    if index.shape[1] > 1:
+        term = np.empty_like(result)
+        for k in range(1, index.shape[1]):
+            np.multiply(np.take(image, index[:, k], axis=axis), weights[:, k].reshape(shape), out=term, dtype=np.float32)
+            result += term
+    return result
+
+
 def resize_image(image: np.ndarray, size: tuple[int, int], interpolation: str = "bilinear") -> np.ndarray:
     """A (height, width, channels) image resized to ``size`` = (height, width), float32, as
     ``tf.image.resize(image, size, method=interpolation)`` (no antialiasing)."""
     if interpolation not in INTERPOLATIONS:
         raise ValueError(f"`interpolation` must be one of {INTERPOLATIONS}, received interpolation={interpolation!r}.")
     image = np.asarray(image)
-    if image.dtype != np.float32:
-        image = image.astype(np.float32)
-    height, width, channels = image.shape
+    height, width, _ = image.shape
     out_height, out_width = int(size[0]), int(size[1])
     if (height, width) == (out_height, out_width):
-        return image
-    rows = _weights(height, out_height, interpolation)
-    cols = _weights(width, out_width, interpolation)
-    # Rows: (out_h, h) @ (h, w*c); columns: (out_w, w) broadcast against (out_h, w, c).
-    by_rows = (rows @ image.reshape(height, width * channels)).reshape(out_height, width, channels)
-    return np.matmul(cols, by_rows)
+        return image if image.dtype == np.float32 else image.astype(np.float32)
+    # Rows first, then columns, as the dense version did (the order fixes float32 rounding). An
+    # axis whose weights are the identity is skipped; a same-size axis is not always one (the
+    # Gaussian and Mitchell kernels blur even at scale 1).
+    row_taps = _taps(height, out_height, interpolation)
+    by_rows = image if _is_identity(*row_taps) else _resample_axis(image, 0, *row_taps)
+    column_taps = _taps(width, out_width, interpolation)
+    if _is_identity(*column_taps):
+        return by_rows if by_rows.dtype == np.float32 else by_rows.astype(np.float32)
+    return _resample_axis(by_rows, 1, *column_taps)
 
 
 def _crop_box(height: int, width: int, target_height: int, target_width: int) -> tuple[int, int, int, int]:
