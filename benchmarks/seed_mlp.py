@@ -885,6 +885,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="round r uses seed + r (default 0)")
     parser.add_argument("--data", default=None, help="path to mnist.npz (default: the repo's, then shared/)")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the workers (default: this one)")
+    parser.add_argument(
+        "--peer-python",
+        default=os.environ.get("SEED_MLP_PEER_PYTHON"),
+        help="a second interpreter for the frameworks --python lacks, e.g. a venv with Keras and JAX "
+        "(default: $SEED_MLP_PEER_PYTHON); numeras and the NumPy floors still run in --python",
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per worker before it is killed")
     parser.add_argument(
         "--busy", action="store_true", help="run one busy-loop process beside every worker (a laptop doing other work)"
@@ -925,6 +931,22 @@ def select_frameworks(
     return chosen, skipped
 
 
+def interpreters(python: str, peer_python: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """(what --python has, the interpreter of each framework): --python's where it has the
+    framework's modules, else --peer-python's where that one has them."""
+    probe = probe_installed(python)
+    chosen = {name: python for name, f in FRAMEWORKS.items() if all(probe["modules"].get(m) for m in f["needs"])}
+    if peer_python:
+        if not Path(peer_python).exists():
+            raise SystemExit(f"seed_mlp: --peer-python {peer_python!r} does not exist. Pass an interpreter's path.")
+        peer = probe_installed(peer_python)
+        for name, framework in FRAMEWORKS.items():
+            if name not in chosen and all(peer["modules"].get(m) for m in framework["needs"]):
+                chosen[name] = peer_python
+                probe["versions"].update({d: v for d, v in peer["versions"].items() if v and d in framework["dists"]})
+    return probe, chosen
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.worker:
@@ -934,12 +956,17 @@ def main(argv: list[str] | None = None) -> None:
         blas_env_report(args.python)
         return
 
-    probe = probe_installed(args.python)
-    chosen, skipped = select_frameworks(args.only, probe["modules"], args.workload)
+    probe, python_of = interpreters(args.python, args.peer_python)
+    # a module counts as installed for the frameworks an interpreter has whole
+    installed = {module: True for name in python_of for module in FRAMEWORKS[name]["needs"]}
+    chosen, skipped = select_frameworks(args.only, installed, args.workload)
     data = find_mnist(args.data)
     workload = WORKLOADS[args.workload]
     print(f"workload {args.workload}: {workload['title']}, {args.epochs} epochs, {args.rounds} round(s)")
     print(f"python {probe['python']} ({args.python}); data {data}; {os.cpu_count()} CPUs")
+    for name in chosen:
+        if python_of[name] != args.python:
+            print(f"{name} runs in --peer-python {python_of[name]}")
     if args.busy:
         print("--busy: one busy-loop process runs beside every worker")
     versions = {k: v for k, v in probe["versions"].items() if v}
@@ -962,8 +989,8 @@ def main(argv: list[str] | None = None) -> None:
         order = chosen[shift:] + chosen[:shift]
         for name in order:
             if not args.no_import_time:
-                imports[name].append(measure_import(args.python, name))
-            result = run_worker(args.python, name, args, args.seed + round_index, data)
+                imports[name].append(measure_import(python_of[name], name))
+            result = run_worker(python_of[name], name, args, args.seed + round_index, data)
             runs[name].append(result)
             if "error" in result:
                 status = f"failed: {result['error']}"
