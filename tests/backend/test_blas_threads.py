@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from numeras.backend import blas_threads
-from numeras.backend.blas_threads import PROBE_LENGTH, PROBE_STEPS, SWITCH_MARGIN, WATCH_STEPS, ThreadTuner
+from numeras.backend.blas_threads import (
+    CLEAR_FACTOR,
+    PROBE_LENGTH,
+    PROBE_STEPS,
+    SWITCH_MARGIN,
+    WATCH_STEPS,
+    ThreadTuner,
+)
 
 
 class FakeController:
@@ -41,12 +48,27 @@ def _probe_settings(many):
 
 def test_probes_in_alternating_blocks_keeps_one_thread_when_faster_and_restores_at_the_end():
     tuner, controller = _tuner(2)
-    seen = _run_epoch(tuner, controller, 100, {2: 0.010, 1: 0.006}.__getitem__)
+    seen = _run_epoch(tuner, controller, 100, {2: 0.007, 1: 0.006}.__getitem__)
     assert seen[:PROBE_LENGTH] == _probe_settings(2)
     assert set(seen[PROBE_LENGTH:]) == {1}
     assert tuner.choices == [1]
     tuner.finish()
     assert controller.num_threads == 2
+
+
+def test_a_clear_difference_ends_the_probe_after_one_block_of_each():
+    tuner, controller = _tuner(2)
+    timed = []
+
+    def seconds_for(threads):
+        timed.append(threads)
+        return {2: 0.006 * CLEAR_FACTOR, 1: 0.006}[threads]
+
+    seen = _run_epoch(tuner, controller, 100, seconds_for)
+    first_blocks = 2 * (PROBE_STEPS + 1)
+    assert seen[:first_blocks] == _probe_settings(2)[:first_blocks]
+    assert set(seen[first_blocks:]) == {1} and timed == [2] * PROBE_STEPS + [1] * PROBE_STEPS
+    assert tuner.choices == [1]
 
 
 def test_the_mean_decides_so_rare_slow_steps_count():

@@ -8,7 +8,8 @@ with one thread 3.4 s and 0.9 s (BENCHMARKS.md, "Steady epochs on a shared machi
 :class:`ThreadTuner` compares the user's thread count ("many") with one thread at the start of
 every epoch, in alternating blocks (many, one, many, one: a load that drifts during the probe hits
 both alike), each block one untimed step that absorbs the switch and ``PROBE_STEPS`` timed ones.
-Many threads must beat one thread's mean step time by ``SWITCH_MARGIN`` to be chosen over it, and
+When the first block of each shows a setting clearly slower (``CLEAR_FACTOR``),
+the probe stops there. Many threads must beat one thread's mean step time by ``SWITCH_MARGIN`` to be chosen over it, and
 a setting kept last epoch stays unless the other beats it by that margin (no flip-flopping on
 noise). One thread is the default of a tie because it costs half the CPU time and cannot spin.
 While many threads are kept, every step is timed and each ``WATCH_STEPS`` are compared with the
@@ -44,6 +45,11 @@ SWITCH_MARGIN = 0.10
 """How much lower (as a fraction) a setting's mean step time must be to replace the one preferred
 (last epoch's choice, else one thread). Step times on a shared machine vary by more than this
 from block to block; a smaller real gain is not worth the flip-flopping."""
+
+CLEAR_FACTOR = 1.5
+"""After the first block of each setting, a setting whose mean step time is this many times the
+other's has lost: the probe ends there. Under load a many-thread probe step burns ~25 ms of CPU
+spinning; close calls alone pay for the second round."""
 
 WATCH_STEPS = 20
 """While many threads are kept, the mean of each run of this many steps is compared with the
@@ -150,8 +156,14 @@ class ThreadTuner:
             self._watch(step, seconds)
             return
         self._times.setdefault(self._setting(step), []).append(seconds)
-        if step == PROBE_LENGTH - 1:
+        if step == PROBE_LENGTH - 1 or (step == 2 * (PROBE_STEPS + 1) - 1 and self._clear()):
             self._choose()
+
+    def _clear(self) -> bool:
+        """True when one block of each setting already tells them apart by ``CLEAR_FACTOR``."""
+        many = statistics.fmean(self._times[self.libraries.most])
+        one = statistics.fmean(self._times[1])
+        return max(many, one) >= CLEAR_FACTOR * min(many, one)
 
     def _choose(self) -> None:
         many, one = self.libraries.most, 1
