@@ -150,3 +150,40 @@ def test_fit_probes_every_epoch_and_gives_the_threads_back():
         assert len(tuner.choices) == 2 and set(tuner.choices) <= {1, max(before)}
     else:
         assert tuner is None
+
+
+def test_compiled_kernels_do_not_load_scipys_blas_and_users_numba_dot_still_works():
+    """numba's NumPy support would load SciPy's OpenBLAS (a second thread pool) only to learn
+    that np.dot can compile; the kernels keep it out, and a user's own np.dot still compiles."""
+    pytest.importorskip("numba")
+    pytest.importorskip("scipy")
+    import os
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    code = textwrap.dedent("""
+        import sys
+        import numpy as np
+        from numeras.backend import kernels
+        kernels.set_enabled(True)
+        assert kernels.compiled()
+        z = np.array([-1.0, 2.0], dtype=np.float32)
+        kernels.relu_inplace(z)  # compiles (or loads) a kernel: numba's NumPy support is imported
+        assert z.tolist() == [0.0, 2.0]
+        print("scipy.linalg loaded:", "scipy.linalg" in sys.modules)
+        import numba
+
+        @numba.njit
+        def dot(a, b):
+            return np.dot(a, b)
+
+        print("dot:", dot(np.ones((2, 3)), np.ones((3, 2))).tolist())
+    """)
+    src = Path(__file__).resolve().parents[2] / "src"
+    env = {**os.environ, "PYTHONPATH": str(src), "NUMERAS_NUMBA": "1"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "scipy.linalg loaded: False" in done.stdout
+    assert "dot: [[3.0, 3.0], [3.0, 3.0]]" in done.stdout
