@@ -265,6 +265,7 @@ def _keras_style_run(
     tuner = getattr(model, "_blas_thread_tuner", None)  # numeras: the BLAS threads kept each epoch
     if tuner is not None:
         extra["blas_thread_choices"] = list(tuner.choices)
+        extra["blas_thread_fallbacks"] = list(getattr(tuner, "fallbacks", []))  # steps that fell back to 1
     try:
         extra["final_train_loss"] = float(history.history["loss"][-1])
     except Exception:  # a history without 'loss' is not worth failing the run over
@@ -772,6 +773,8 @@ def _probe_status(extra: dict[str, Any]) -> str:
         text += "; minflt/epoch " + " ".join(str(f) for f in extra["epoch_minor_faults"])
     if extra.get("blas_thread_choices") is not None:
         text += f"; BLAS threads kept {extra['blas_thread_choices']}"
+        if extra.get("blas_thread_fallbacks"):
+            text += f", fell back to 1 at steps {extra['blas_thread_fallbacks']}"
     return text
 
 
