@@ -179,6 +179,34 @@ def load_mnist(source: str) -> tuple[Any, Any, Any, Any]:
 # --------------------------------------------------------------------------------------------------
 
 
+class EpochProbe:
+    """Per epoch, beside the wall time: the process's CPU seconds (all its threads; above the wall
+    time when BLAS threads run, or spin, in parallel) and its minor page faults (fresh memory
+    touched: allocations the allocator handed back to the system and took again)."""
+
+    def __init__(self) -> None:
+        self.cpu_seconds: list[float] = []
+        self.minor_faults: list[int] = []
+        self._cpu = 0.0
+        self._faults = 0
+
+    @staticmethod
+    def _faults_now() -> int:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+    def begin(self) -> None:
+        self._cpu, self._faults = time.process_time(), self._faults_now()
+
+    def end(self) -> None:
+        self.cpu_seconds.append(time.process_time() - self._cpu)
+        self.minor_faults.append(self._faults_now() - self._faults)
+
+    def as_extra(self) -> dict[str, Any]:
+        return {"epoch_cpu_seconds": self.cpu_seconds, "epoch_minor_faults": self.minor_faults}
+
+
 def _make_epoch_timer(callback_base: type) -> Any:
     """A Keras-style callback that records the wall time of every epoch."""
 
@@ -186,13 +214,16 @@ def _make_epoch_timer(callback_base: type) -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.epoch_seconds: list[float] = []
+            self.probe = EpochProbe()
             self._started = 0.0
 
         def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            self.probe.begin()
             self._started = time.perf_counter()
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             self.epoch_seconds.append(time.perf_counter() - self._started)
+            self.probe.end()
 
     return EpochTimer()
 
@@ -230,7 +261,11 @@ def _keras_style_run(
     history = model.fit(
         x_train, y_train, epochs=epochs, batch_size=workload["batch_size"], verbose=0, callbacks=[timer]
     )
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = timer.probe.as_extra()
+    tuner = getattr(model, "_blas_thread_tuner", None)  # numeras: the BLAS threads kept each epoch
+    if tuner is not None:
+        extra["blas_thread_choices"] = list(tuner.choices)
+        extra["blas_thread_fallbacks"] = list(getattr(tuner, "fallbacks", []))  # steps that fell back to 1
     try:
         extra["final_train_loss"] = float(history.history["loss"][-1])
     except Exception:  # a history without 'loss' is not worth failing the run over
@@ -717,12 +752,30 @@ def summarise(framework: str, runs: list[dict[str, Any]], imports: list[float | 
     summary["pooled_s_per_epoch"] = statistics.median(pooled)
     summary["best_epoch_s"] = min(pooled)
     summary["first_epoch_s"] = statistics.median(r["epoch_seconds"][0] for r in good)
+    cpu = [t for r in good for t in r.get("extra", {}).get("epoch_cpu_seconds", [])[1:]]
+    summary["cpu_s_per_epoch"] = statistics.median(cpu) if cpu else None
+    faults = [f for r in good for f in r.get("extra", {}).get("epoch_minor_faults", [])[1:]]
+    summary["minor_faults_per_epoch"] = statistics.median(faults) if faults else None
     accuracies = [r["test_accuracy"] for r in good if r.get("test_accuracy") is not None]
     summary["test_accuracy"] = statistics.median(accuracies) if accuracies else None
     summary["test_accuracy_all"] = accuracies
     if len(good) < len(runs):
         summary["error"] = next(r["error"] for r in runs if "error" in r)
     return summary
+
+
+def _probe_status(extra: dict[str, Any]) -> str:
+    """The per-epoch CPU seconds, page faults and BLAS thread choices of a Keras-style run."""
+    text = ""
+    if extra.get("epoch_cpu_seconds"):
+        text += "; cpu s " + " ".join(f"{t:.2f}" for t in extra["epoch_cpu_seconds"])
+    if extra.get("epoch_minor_faults"):
+        text += "; minflt/epoch " + " ".join(str(f) for f in extra["epoch_minor_faults"])
+    if extra.get("blas_thread_choices") is not None:
+        text += f"; BLAS threads kept {extra['blas_thread_choices']}"
+        if extra.get("blas_thread_fallbacks"):
+            text += f", fell back to 1 at steps {extra['blas_thread_fallbacks']}"
+    return text
 
 
 def _fmt(value: float | None, spec: str, missing: str = "-") -> str:
@@ -754,6 +807,16 @@ def print_report(summaries: list[dict[str, Any]], epochs: int) -> None:
         )
         if s.get("error"):
             print(f"{'':17s} ({s['rounds'] - s['ok_rounds']} round(s) failed: {s['error']})")
+
+    probed = [s for s in summaries if s.get("cpu_s_per_epoch") is not None]
+    if probed:
+        print(f"\nCPU seconds and minor page faults per epoch (median over {steady} of every round)")
+        for s in probed:
+            print(
+                f"{s['framework']:17s} cpu {s['cpu_s_per_epoch']:7.3f} s  "
+                f"(cpu/wall {s['cpu_s_per_epoch'] / s['pooled_s_per_epoch']:.2f})  "
+                f"minflt {_fmt(s['minor_faults_per_epoch'], '.0f')}"
+            )
 
     ours_names = [s["framework"] for s in summaries if s["framework"].startswith("numeras")]
     if not ours_names:
@@ -825,6 +888,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="round r uses seed + r (default 0)")
     parser.add_argument("--data", default=None, help="path to mnist.npz (default: the repo's, then shared/)")
     parser.add_argument("--python", default=sys.executable, help="interpreter for the workers (default: this one)")
+    parser.add_argument(
+        "--peer-python",
+        default=os.environ.get("SEED_MLP_PEER_PYTHON"),
+        help="a second interpreter for the frameworks --python lacks, e.g. a venv with Keras and JAX "
+        "(default: $SEED_MLP_PEER_PYTHON); numeras and the NumPy floors still run in --python",
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per worker before it is killed")
     parser.add_argument(
         "--busy", action="store_true", help="run one busy-loop process beside every worker (a laptop doing other work)"
@@ -865,6 +934,22 @@ def select_frameworks(
     return chosen, skipped
 
 
+def interpreters(python: str, peer_python: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """(what --python has, the interpreter of each framework): --python's where it has the
+    framework's modules, else --peer-python's where that one has them."""
+    probe = probe_installed(python)
+    chosen = {name: python for name, f in FRAMEWORKS.items() if all(probe["modules"].get(m) for m in f["needs"])}
+    if peer_python:
+        if not Path(peer_python).exists():
+            raise SystemExit(f"seed_mlp: --peer-python {peer_python!r} does not exist. Pass an interpreter's path.")
+        peer = probe_installed(peer_python)
+        for name, framework in FRAMEWORKS.items():
+            if name not in chosen and all(peer["modules"].get(m) for m in framework["needs"]):
+                chosen[name] = peer_python
+                probe["versions"].update({d: v for d, v in peer["versions"].items() if v and d in framework["dists"]})
+    return probe, chosen
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.worker:
@@ -874,12 +959,17 @@ def main(argv: list[str] | None = None) -> None:
         blas_env_report(args.python)
         return
 
-    probe = probe_installed(args.python)
-    chosen, skipped = select_frameworks(args.only, probe["modules"], args.workload)
+    probe, python_of = interpreters(args.python, args.peer_python)
+    # a module counts as installed for the frameworks an interpreter has whole
+    installed = {module: True for name in python_of for module in FRAMEWORKS[name]["needs"]}
+    chosen, skipped = select_frameworks(args.only, installed, args.workload)
     data = find_mnist(args.data)
     workload = WORKLOADS[args.workload]
     print(f"workload {args.workload}: {workload['title']}, {args.epochs} epochs, {args.rounds} round(s)")
     print(f"python {probe['python']} ({args.python}); data {data}; {os.cpu_count()} CPUs")
+    for name in chosen:
+        if python_of[name] != args.python:
+            print(f"{name} runs in --peer-python {python_of[name]}")
     if args.busy:
         print("--busy: one busy-loop process runs beside every worker")
     versions = {k: v for k, v in probe["versions"].items() if v}
@@ -902,8 +992,8 @@ def main(argv: list[str] | None = None) -> None:
         order = chosen[shift:] + chosen[:shift]
         for name in order:
             if not args.no_import_time:
-                imports[name].append(measure_import(args.python, name))
-            result = run_worker(args.python, name, args, args.seed + round_index, data)
+                imports[name].append(measure_import(python_of[name], name))
+            result = run_worker(python_of[name], name, args, args.seed + round_index, data)
             runs[name].append(result)
             if "error" in result:
                 status = f"failed: {result['error']}"
@@ -913,6 +1003,7 @@ def main(argv: list[str] | None = None) -> None:
                     f"{steady_epoch_seconds(times):.3f} s/epoch (first {times[0]:.2f} s), "
                     f"acc {_fmt(result.get('test_accuracy'), '.4f')}, peak {result['peak_rss_mb']:.0f} MB"
                 )
+                status += "; wall s " + " ".join(f"{t:.2f}" for t in times) + _probe_status(result.get("extra", {}))
             imported = _fmt(imports[name][-1] if imports[name] else None, ".2f")
             print(f"round {round_index + 1}/{args.rounds} {name:17s} {status}; import {imported} s", flush=True)
 

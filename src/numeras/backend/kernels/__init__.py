@@ -83,7 +83,7 @@ def __getattr__(name: str):
     if _compiled:
         try:
             module = importlib.import_module(f"{__name__}.numba_jit.{family}")
-        except ImportError:  # numba present but unloadable: the NumPy code serves
+        except (ImportError, OSError):  # numba present but unloadable (or llvmlite's library): NumPy serves
             _compiled = False
         else:
             function = getattr(module, name, function)

@@ -8,8 +8,34 @@ MNIST convnet took 1.5x longer with it). ``cache=True`` keeps the machine code o
 the first run compiles (~0.3-1 s a kernel).
 """
 
+import importlib.util
+import sys
+
 import numba
 import numpy
+
+
+def _load_numba_numpy_support_without_scipy_blas() -> None:
+    """Import numba's NumPy support (``numba.np.arraymath``) without letting it load SciPy's BLAS.
+
+    At its import, ``arraymath`` imports ``scipy.linalg.cython_blas`` only to learn whether
+    ``np.dot`` can be compiled. That loads a second OpenBLAS (SciPy's own copy, beside NumPy's)
+    with its own thread pool, ~17 MB and ~0.5-1.5 s into the first training step, although no
+    numeras kernel calls ``np.dot``. So ``scipy.linalg`` is hidden while ``arraymath`` is
+    imported, then numba is told BLAS is there after all when SciPy is installed: its ``np.dot``
+    imports SciPy's BLAS itself when a user's own numba code first needs it. Nothing is hidden
+    when ``scipy.linalg`` is already loaded (its BLAS is in the process anyway)."""
+    if "scipy.linalg" in sys.modules or "numba.np.arraymath" in sys.modules:
+        return
+    sys.modules["scipy.linalg"] = None  # makes `import scipy.linalg.cython_blas` raise ImportError
+    try:
+        from numba.np import arraymath
+    finally:
+        del sys.modules["scipy.linalg"]
+    arraymath._HAVE_BLAS = importlib.util.find_spec("scipy") is not None
+
+
+_load_numba_numpy_support_without_scipy_blas()
 
 jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 """The decorator for every kernel: no Python-style zero-division checks (the loops vectorise) and
