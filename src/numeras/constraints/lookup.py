@@ -1,6 +1,6 @@
-"""Name lookup for ``numeras.constraints``: the table of every constraint name (``ALL_OBJECTS_DICT``) and
-the ``get``/``serialize``/``deserialize`` that turn a name, a config dict or an object into a
-constraint. ``numeras.constraints`` re-exports the public names.
+"""Name lookup for ``numeras.constraints``: the table of every constraint name
+(``ALL_OBJECTS_DICT``) and the ``get``/``serialize``/``deserialize`` that turn a name, a config
+dict or an object into a constraint. ``numeras.constraints`` re-exports the public names.
 """
 
 from __future__ import annotations
