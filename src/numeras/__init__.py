@@ -4,10 +4,8 @@ Submodules (``layers``, ``models``, ``optimizers``, ...) are imported on first u
 ``import numeras`` stays fast.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+import importlib as _importlib
+from typing import Any as _Any
 
 from numeras.autodiff import (
     GradientTape,
@@ -36,13 +34,13 @@ _TOP_LEVEL_NAMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name in _SUBMODULES:
-        module = importlib.import_module(f"numeras.{name}")
+        module = _importlib.import_module(f"numeras.{name}")
         globals()[name] = module
         return module
     if name in _TOP_LEVEL_NAMES:
-        value = getattr(importlib.import_module(_TOP_LEVEL_NAMES[name]), name)
+        value = getattr(_importlib.import_module(_TOP_LEVEL_NAMES[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'numeras' has no attribute {name!r}")
@@ -53,6 +51,10 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Input",
+    "Layer",
+    "Model",
+    "Sequential",
     "GradientTape",
     "Tensor",
     "Variable",

@@ -3,8 +3,6 @@
 Each setting lives in :mod:`numeras.backend.config`, its one home; this module is its public face.
 """
 
-from __future__ import annotations
-
 from numeras.backend.config import (
     DTypePolicy,
     backend,

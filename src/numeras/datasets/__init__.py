@@ -12,17 +12,15 @@ and cached in ``~/.numeras/datasets``. Environment variables: ``NUMERAS_HOME`` r
 the exact path to save the file at.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+import importlib as _importlib
+from typing import Any as _Any
 
 _SUBMODULES = frozenset({"mnist", "fashion_mnist", "cifar10", "imdb", "reuters", "boston_housing"})
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name in _SUBMODULES:
-        module = importlib.import_module(f"numeras.datasets.{name}")
+        module = _importlib.import_module(f"numeras.datasets.{name}")
         globals()[name] = module
         return module
     raise AttributeError(

@@ -216,7 +216,7 @@ class DataParallel(Distribution):
         from rank 0 when ``fit`` starts). While the step runs, the global generator is swapped
         for one seeded per process, so dropout masks differ between processes while the
         shuffle stays common."""
-        from numeras import backend
+        from numeras.backend import rng  # the home of the global generator swapped below
 
         lengths = self._batch_lengths = []
         rank_generator = self._generator_for_rank()
@@ -233,12 +233,12 @@ class DataParallel(Distribution):
                     )
                 lengths.append(length)
                 self.step_weight = (stop - start) / length
-                shared = backend._generator
-                backend._generator = rank_generator
+                shared = rng._generator
+                rng._generator = rank_generator
                 try:
                     yield _collectives.slice_batch(batch, start, stop)
                 finally:
-                    backend._generator = shared
+                    rng._generator = shared
         finally:
             self.step_weight = None
 

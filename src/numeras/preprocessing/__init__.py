@@ -5,10 +5,8 @@ written for "Deep Learning with Python" (first edition) run: ``image.ImageDataGe
 ``sequence.pad_sequences`` and ``text.Tokenizer``, each warning with a DeprecationWarning that names
 the Keras 3 spelling. Submodules are imported on first use."""
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+import importlib as _importlib
+from typing import Any as _Any
 
 _SUBMODULES = ("sequence", "text", "image")
 _MAKERS = {
@@ -18,11 +16,11 @@ _MAKERS = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name in _SUBMODULES:
-        module = importlib.import_module(f"numeras.preprocessing.{name}")
+        module = _importlib.import_module(f"numeras.preprocessing.{name}")
     elif name in _MAKERS:
-        module = getattr(importlib.import_module(_MAKERS[name]), name)
+        module = getattr(_importlib.import_module(_MAKERS[name]), name)
     else:
         raise AttributeError(f"module 'numeras.preprocessing' has no attribute {name!r}")
     globals()[name] = module

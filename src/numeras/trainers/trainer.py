@@ -61,6 +61,7 @@ class Trainer:
         to report (names keep the spelling you give: ``'acc'`` is logged as ``acc``)."""
         from numeras import losses, optimizers
         from numeras import metrics as metrics_module
+        from numeras.losses.lookup import SHAPE_DEPENDENT_NAMES
         from numeras.trainers.compile_utils import (
             CompileLoss,
             CompileMetrics,
@@ -70,7 +71,7 @@ class Trainer:
 
         self.optimizer = optimizers.get(optimizer)
         for spec in flatten(loss):
-            if isinstance(spec, str) and spec.lower() not in losses.SHAPE_DEPENDENT_NAMES:
+            if isinstance(spec, str) and spec.lower() not in SHAPE_DEPENDENT_NAMES:
                 losses.get(spec)  # an unknown name fails now, not at the first step
         check_loss_weights(loss_weights)
         metrics = standardize_metrics_argument(metrics, "metrics")
