@@ -29,7 +29,6 @@ from numeras.backend.rng import (  # noqa: E402
     set_random_seed,
 )
 
-
 __all__ = [
     "xp",
     "result_type",

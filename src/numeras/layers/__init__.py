@@ -221,7 +221,9 @@ __all__ += [
 ]
 
 from numeras.layers.layer import _ALLOWED_KWARGS  # noqa: E402
-from numeras.layers.operators import KERAS_CLASSES, KERAS_MODULE, TensorOperator  # noqa: E402
+from numeras.layers.operators import KERAS_CLASSES as _KERAS_CLASSES  # noqa: E402
+from numeras.layers.operators import KERAS_MODULE as _KERAS_MODULE  # noqa: E402
+from numeras.layers.operators import TensorOperator  # noqa: E402
 
 __all__ += ["TensorOperator"]
 
@@ -303,9 +305,11 @@ __all__ += [
 ]
 
 # -- keep this block last: it registers every layer class imported above ----------------------
+def _is_layer_class(value) -> bool:
+    return isinstance(value, type) and issubclass(value, Layer)
+
+
 # Every layer class above, loadable by name (saved models, ``deserialize``).
-_register_builtins(
-    _LAYERS, {name: obj for name in __all__ if isinstance(obj := globals()[name], type) and issubclass(obj, Layer)}
-)
-_register_builtins("keras_operations", {f"{KERAS_MODULE}>{name}": TensorOperator for name in KERAS_CLASSES.values()})
+_register_builtins(_LAYERS, {name: globals()[name] for name in __all__ if _is_layer_class(globals()[name])})
+_register_builtins("keras_operations", {f"{_KERAS_MODULE}>{name}": TensorOperator for name in _KERAS_CLASSES.values()})
 _register_base_class_arguments(Layer, _ALLOWED_KWARGS)

@@ -42,3 +42,5 @@ from numeras.ops.math import *  # noqa: E402,F403
 
 __all__ += [n for n in core.__all__ + math.__all__ + linalg.__all__ if n not in __all__]
 __all__ += ["core", "image", "linalg", "math", "nn", "numpy"]
+
+__all__ = list(dict.fromkeys(__all__))  # each name once, in the order it was added
