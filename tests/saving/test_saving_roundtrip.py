@@ -105,14 +105,18 @@ def test_config_json_is_keras_3s_format(tmp_path):
     assert input_layer == {
         "module": "keras.layers",
         "class_name": "InputLayer",
-        "config": {"batch_shape": [None, 784], "dtype": "float32", "sparse": False, "name": "input_layer"},
+        "config": {
+            "batch_shape": [None, 784], "dtype": "float32", "sparse": False, "ragged": False, "name": "input_layer",
+            "optional": False,
+        },
         "registered_name": None,
     }
     assert (dense["module"], dense["class_name"], dense["registered_name"]) == ("keras.layers", "Dense", None)
     assert dense["build_config"] == {"input_shape": [None, 784]}
     assert dense["config"]["dtype"]["class_name"] == "DTypePolicy"
     assert dense["config"]["kernel_initializer"] == {
-        "module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": None}, "registered_name": None,
+        "module": "keras.initializers", "class_name": "GlorotUniform",
+        "config": {"seed": None, "input_axes": None, "output_axes": None}, "registered_name": None,
     }
     compile_config = config["compile_config"]
     assert compile_config["optimizer"]["module"] == "keras.optimizers"
