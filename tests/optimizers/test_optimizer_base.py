@@ -63,7 +63,7 @@ def test_adamax_slots_interleave_and_nadam_keeps_u_product_last():
     assert [v.name for v in adamax.variables[2:]] == ["v0_momentum", "v0_norm", "v1_momentum", "v1_norm"]
     nadam = optimizers.Nadam()
     nadam.build([w, b])
-    assert nadam.variables[-1].name == "u_product" and float(nadam.variables[-1]) == 1.0
+    assert nadam.variables[-1].path == "variable" and float(nadam.variables[-1]) == 1.0
 
 
 def test_sgd_without_momentum_has_no_slots_and_adagrad_starts_at_initial_value():

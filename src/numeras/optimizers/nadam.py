@@ -46,7 +46,7 @@ class Nadam(Optimizer):
         ema_overwrite_frequency: int | None = None,
         loss_scale_factor: float | None = None,
         gradient_accumulation_steps: int | None = None,
-        name: str | None = "nadam",
+        name: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -77,6 +77,8 @@ class Nadam(Optimizer):
         self._momentums, self._velocities = self.add_optimizer_variables(var_list, ["momentum", "velocity"])
         # Saved with the other state (last, as in Keras) so training resumes exactly.
         self._u_product = self.add_variable((), initializer="ones", dtype=dtype, name="u_product")
+        # Keras 3.15 creates it outside the optimizer's name scope, unnamed: path "variable".
+        self._u_product.name = self._u_product.path = "variable"
 
     def _momentum_schedule(self, t: int) -> float:
         return float(self.beta_1) * (1.0 - 0.5 * 0.96**t)
