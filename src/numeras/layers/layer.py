@@ -462,7 +462,7 @@ class Layer(Operation):
             return outputs, new_non_trainable, losses
         return outputs, new_non_trainable
 
-
+    def _set_output_masks(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
         """Attach ``compute_mask(inputs, previous_mask)`` to the outputs that have no mask yet
         (Keras's ``_set_mask_metadata``); warn when a mask meets a layer that drops it."""
         if not self.supports_masking:
