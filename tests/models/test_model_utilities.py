@@ -111,6 +111,10 @@ def test_clone_on_new_input_tensors():
     assert clone.inputs[0] is new_input and clone.output_shape == (8, 1)
     with pytest.raises(ValueError, match="input_tensors"):
         models.clone_model(model, input_tensors=[new_input, nm.Input((4,))])
+    sequential_clone = models.clone_model(_sequential(), input_tensors=nm.Input((4,), name="given"))
+    assert sequential_clone.inputs[0]._keras_history[0].name == "given"
+    with pytest.raises(ValueError, match="Input tensor"):
+        models.clone_model(_sequential(), input_tensors=layers.Dense(4)(nm.Input((4,))))
 
 
 def test_clone_function_returning_the_layer_shares_it():
@@ -137,6 +141,7 @@ def test_clone_subclassed_model_from_config_and_refuses_graph_arguments():
     model(np.ones((1, 2), "float32"))
     clone = models.clone_model(model)
     assert type(clone) is TwoDense and clone.units == 4 and clone.name == "sub"
+    assert clone.built and [w.shape for w in clone.weights] == [w.shape for w in model.weights]
     assert models.clone_model(model, units=7).units == 7
     with pytest.raises(ValueError, match="subclassed"):
         models.clone_model(model, clone_function=lambda layer: layer)

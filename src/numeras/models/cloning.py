@@ -77,9 +77,13 @@ def clone_model(
             "is cloned from its config: `input_tensors`, `clone_function` and `call_function` need a "
             "Sequential or functional model. Pass only the model (and config overrides as keyword arguments)."
         )
-    config = {**model.get_config(), **kwargs}
+    from numeras import saving
+
+    # As Keras: serialize and deserialize, so the clone is also built from the build config.
+    config = saving.serialize_keras_object(model)
+    config["config"] = {**config["config"], **kwargs}
     try:
-        return type(model).from_config(config)
+        return saving.deserialize_keras_object(config, custom_objects={type(model).__name__: type(model)})
     except TypeError as error:
         raise TypeError(
             f"clone_model: could not rebuild the subclassed model {type(model).__name__} from its "
@@ -125,6 +129,11 @@ def _clone_sequential(model: Any, input_tensors: Any, clone_layer: Callable[[Lay
             raise ValueError(
                 f"clone_model: a Sequential model has one input, so `input_tensors` must be one "
                 f"symbolic tensor from numeras.Input, received {input_tensors!r}."
+            )
+        if not isinstance(flat[0]._keras_history[0], InputLayer):
+            raise ValueError(
+                "clone_model: a Sequential model's `input_tensors` must be an Input tensor (numeras.Input), "
+                f"received {flat[0]!r}, the output of layer '{flat[0]._keras_history[0].name}'."
             )
         start: list[Any] = [flat[0]]
     elif input_layer is not None:
