@@ -153,3 +153,15 @@ def test_keras_written_model_json_rebuilds(kind):
     assert [type(layer).__name__ for layer in again.layers] == [type(layer).__name__ for layer in model.layers]
     x = np.random.default_rng(0).normal(size=(2, *model.inputs[0].shape[1:])).astype("float32")
     assert model.predict(x, verbose=0).shape == again.predict(x, verbose=0).shape
+
+
+def test_keras_arguments_without_a_numeras_counterpart_are_refused_unless_neutral():
+    """Keras's quantized Dense, ragged and optional inputs do not exist in numeras: their neutral
+    values load (as in every Keras config), anything else is refused with the argument's name."""
+    assert layers.Dense(2, quantization_config=None).get_config()["quantization_config"] is None
+    with pytest.raises(ValueError, match="quantization_config"):
+        layers.Dense(2, quantization_config={"class_name": "Int8QuantizationConfig", "config": {}})
+    with pytest.raises(ValueError, match="ragged"):
+        layers.InputLayer(shape=(3,), ragged=True)
+    with pytest.raises(ValueError, match="optional"):
+        numeras.Input((3,), optional=True)

@@ -94,9 +94,11 @@ def Input(  # noqa: N802 - Keras's name
     batch_size: int | None = None,
     dtype: Any = None,
     sparse: bool | None = None,
+    ragged: bool | None = None,
     batch_shape: Any = None,
     name: str | None = None,
     tensor: Any = None,
+    optional: bool = False,
 ) -> SymbolicTensor:
     """A symbolic input of per-sample ``shape``: the start of a ``Sequential`` or functional model."""
     layer = InputLayer(
@@ -104,7 +106,9 @@ def Input(  # noqa: N802 - Keras's name
         batch_size=batch_size,
         dtype=dtype if dtype is not None else backend.floatx(),
         sparse=sparse,
+        ragged=ragged,
         batch_shape=batch_shape,
+        optional=optional,
         name=name,
     )
     return layer.output
