@@ -16,8 +16,11 @@ CASES = json.loads((pathlib.Path(__file__).parent / "fixtures" / "optimizer_name
 
 
 def _built(case):
-    inputs = nm.Input((3,))
-    model = nm.models.Model(inputs, nm.layers.Dense(2, name="d")(inputs))
+    if case["model"] == "sequential":
+        model = nm.models.Sequential([nm.Input((3,)), nm.layers.Dense(2, name="d")], name="m")
+    else:
+        inputs = nm.Input((3,))
+        model = nm.models.Model(inputs, nm.layers.Dense(2, name="d")(inputs))
     optimizer = getattr(optimizers, case["class_name"])(**case["arguments"])
     optimizer.build(model.trainable_variables)
     return optimizer
@@ -29,7 +32,7 @@ def _without_counter(path, name):
     return re.sub(rf"^{re.escape(name)}/", "OPT/", path)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['class_name']}-{json.dumps(c['arguments'])}")
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['model']}-{c['class_name']}-{json.dumps(c['arguments'])}")
 def test_variable_paths_shapes_and_config_keys_equal_keras(case):
     optimizer = _built(case)
     assert re.fullmatch(rf"{case['name']}(_\d+)?", optimizer.name)
