@@ -113,17 +113,19 @@ def test_histograms_images_graph_and_steps_per_second(tmp_path):
     callback = TensorBoard(log_dir, histogram_freq=2, write_images=True, write_steps_per_second=True, update_freq="batch")
     model.fit(x, y, epochs=3, batch_size=20, verbose=0, callbacks=[callback])
     found = summaries(os.path.join(log_dir, "train"))
+    # Tagged by weight path, as Keras 3 tags them: a Sequential's weights are "<model>/<layer>/<weight>".
+    prefix = f"{model.name}/"
     for weight in ("hidden/kernel", "hidden/bias", "out/kernel", "out/bias"):
-        histogram = found[f"{weight}/histogram"]
+        histogram = found[f"{prefix}{weight}/histogram"]
         assert [s for s, _ in histogram] == [0, 2]
         assert histogram[-1][1].histo.num == model.get_layer(weight.split("/")[0]).weights[0 if weight.endswith("kernel") else 1].numpy().size
-        images = found.get(f"{weight}/image", [])
+        images = found.get(f"{prefix}{weight}/image", [])
         if weight == "out/bias":  # one number squeezes to a scalar: no image, as in Keras
             assert images == []
         else:
             assert [s for s, _ in images] == [0, 2] and images[0][1].image.encoded_image_string.startswith(b"\x89PNG")
     final_kernel = model.get_layer("hidden").weights[0].numpy()
-    assert found["hidden/kernel/histogram"][-1][1].histo.sum == pytest.approx(float(final_kernel.sum()), rel=1e-5, abs=1e-5)
+    assert found[f"{prefix}hidden/kernel/histogram"][-1][1].histo.sum == pytest.approx(float(final_kernel.sum()), rel=1e-5, abs=1e-5)
     assert all(v.simple_value > 0 for _, v in found["epoch_steps_per_second"])
     assert len(found["batch_steps_per_second"]) == 6
     (step, graph), = found["keras"]

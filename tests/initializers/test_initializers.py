@@ -279,11 +279,18 @@ def test_serialize_deserialize_round_trip_reproduces_values():
     original = VarianceScaling(scale=2.0, mode="fan_out", distribution="uniform", seed=5)
     config = initializers.serialize(original)
     assert config["class_name"] == "VarianceScaling"
-    assert config["config"] == {"seed": 5, "scale": 2.0, "mode": "fan_out", "distribution": "uniform"}
+    assert config["config"] == {
+        "seed": 5, "scale": 2.0, "mode": "fan_out", "distribution": "uniform", "input_axes": None, "output_axes": None,
+    }
     rebuilt = initializers.deserialize(config)
     np.testing.assert_array_equal(rebuilt((30, 20)), original((30, 20)))
 
-    assert GlorotUniform(seed=2).get_config() == {"seed": 2}
+    assert GlorotUniform(seed=2).get_config() == {"seed": 2, "input_axes": None, "output_axes": None}
+    # Keras 3.15's explicit fan axes: a (4, 3, 5) kernel with inputs on axis 0 and outputs on axes 1, 2.
+    axes = initializers.VarianceScaling(scale=1.0, mode="fan_out", distribution="uniform", input_axes=[0], output_axes=[1, 2], seed=0)
+    limit = np.sqrt(3.0 / 15)
+    values = axes((4, 3, 5))
+    assert np.abs(values).max() <= limit and np.abs(values).max() > np.sqrt(3.0 / 20)  # beyond the default fans
     assert type(initializers.deserialize("he_normal")) is HeNormal
     clone = Constant(np.array([1.0, 2.0])).clone()
     np.testing.assert_array_equal(clone((2,)), [1.0, 2.0])

@@ -23,14 +23,43 @@ class Variable(Tensor):
 
     def __init__(
         self,
-        initial_value: Any,
+        initializer: Any = None,
+        shape: Any = None,
         dtype: Any = None,
         trainable: bool = True,
+        autocast: bool = True,
+        aggregation: str = "none",
+        synchronization: str = "auto",
         name: str | None = None,
+        *,
+        initial_value: Any = None,
     ) -> None:
-        if callable(initial_value) and not isinstance(initial_value, (Tensor, xp.ndarray)):
-            initial_value = initial_value()
-        array = to_array(initial_value, dtype)
+        """Keras 3's signature: ``initializer`` is the starting value (an array, a tensor, a
+        number) or an initializer (a name such as ``"zeros"``, an ``Initializer``, a callable
+        ``f(shape, dtype)``) that is called with ``shape``. ``autocast``, ``aggregation`` and
+        ``synchronization`` matter only to Keras's distributed and mixed-precision backends and are
+        accepted for compatibility. ``initial_value=`` is numeras's older spelling of ``initializer``."""
+        if initial_value is not None:
+            if initializer is not None:
+                raise ValueError(
+                    "Variable: pass the starting value as `initializer` (Keras 3's name) or "
+                    "`initial_value`, not both."
+                )
+            initializer = initial_value
+        if initializer is None:
+            raise ValueError(
+                "Variable: `initializer` is required: a starting value (e.g. np.zeros((2, 3))) or an "
+                "initializer with `shape` (e.g. Variable(initializer='zeros', shape=(2, 3)))."
+            )
+        initializer = _starting_value(initializer, shape, dtype)
+        if callable(initializer) and not isinstance(initializer, (Tensor, xp.ndarray)):
+            initializer = initializer()
+        array = to_array(initializer, dtype)
+        if shape is not None and tuple(array.shape) != tuple(int(n) for n in shape):
+            raise ValueError(
+                f"Variable: the initial value has shape {tuple(array.shape)}, but `shape` is "
+                f"{tuple(shape)}. Pass a value of that shape, or leave `shape` out."
+            )
         # A variable owns its buffer; copying also detaches it from the caller's array.
         super().__init__(xp.array(array, copy=True), requires_grad=False)
         self.name = name if name is not None else f"variable_{next(self._uids)}"
@@ -95,6 +124,27 @@ class Variable(Tensor):
     def __repr__(self) -> str:
         body = xp.array2string(self.data, separator=", ")
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, value={body}>"
+
+
+def _starting_value(initializer: Any, shape: Any, dtype: Any) -> Any:
+    """The value a Keras-style ``initializer`` argument stands for: an initializer name or object
+    (or any callable taking ``(shape, dtype)``) is called with ``shape``; a value is itself."""
+    is_value = isinstance(initializer, (Tensor, xp.ndarray, list, tuple, int, float, complex, xp.generic))
+    if is_value:
+        return initializer
+    if isinstance(initializer, str) or (callable(initializer) and shape is not None):
+        if shape is None:
+            raise ValueError(
+                f"Variable: the initializer {initializer!r} needs `shape` to make a value; received "
+                "shape=None. Pass e.g. shape=(2, 3)."
+            )
+        # The one upward import of the engine (declared in pyproject.toml's contract): initializer
+        # names are resolved by numeras.initializers, which sits above autodiff; only on this call.
+        from numeras import backend, initializers
+
+        dtype = dtype if dtype is not None else backend.floatx()
+        return initializers.get(initializer)(tuple(int(n) for n in shape), dtype=dtype)
+    return initializer
 
 
 def _raw(value: Any):

@@ -3,8 +3,8 @@
 ``numeras.datasets.mnist.load_data()`` returns ``(x_train, y_train), (x_test, y_test)``.
 Submodules are imported on first use.
 
-MNIST ships with numeras. ``fashion_mnist``, ``cifar10``, ``imdb``, ``reuters`` and
-``boston_housing`` are downloaded on first use from the same public origins as Keras's (pass
+MNIST ships with numeras. ``fashion_mnist``, ``cifar10``, ``imdb``, ``reuters``,
+``boston_housing`` and ``california_housing`` are downloaded on first use from the same public origins as Keras's (pass
 through ``numeras.utils.get_file``: needs the ``pooch`` package), checked against Keras's hashes
 and cached in ``~/.numeras/datasets``. Environment variables: ``NUMERAS_HOME`` replaces
 ``~/.numeras``; ``NUMERAS_DATASETS_MIRROR`` (a base URL) downloads every file from
@@ -15,7 +15,9 @@ the exact path to save the file at.
 import importlib as _importlib
 from typing import Any as _Any
 
-_SUBMODULES = frozenset({"mnist", "fashion_mnist", "cifar10", "imdb", "reuters", "boston_housing"})
+_SUBMODULES = frozenset(
+    {"mnist", "fashion_mnist", "cifar10", "imdb", "reuters", "boston_housing", "california_housing"}
+)
 
 
 def __getattr__(name: str) -> _Any:

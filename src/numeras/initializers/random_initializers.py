@@ -76,13 +76,17 @@ def _outside_two(values):
     return (values > 2.0) | (values < -2.0)
 
 
-def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
+def compute_fans(shape: tuple[int, ...], input_axes: Any = None, output_axes: Any = None) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight shape, as Keras computes them.
 
+    - with both ``input_axes`` and ``output_axes`` given: the products of the sizes along them
+      (for kernels laid out otherwise than Dense's and Conv's, e.g. EinsumDense's);
     - scalar: (1, 1); 1-D ``(n,)``: (n, n); 2-D Dense kernel ``(in, out)``: (in, out);
     - convolution kernel ``(*spatial, in, out)``: (in * prod(spatial), out * prod(spatial)).
     """
     shape = tuple(shape)
+    if input_axes is not None and output_axes is not None:
+        return math.prod(shape[a] for a in input_axes), math.prod(shape[a] for a in output_axes)
     if len(shape) < 1:
         return 1, 1
     if len(shape) == 1:
@@ -186,6 +190,8 @@ class VarianceScaling(RandomInitializer):
         mode: str = "fan_in",
         distribution: str = "truncated_normal",
         seed: int | None = None,
+        input_axes: Any = None,
+        output_axes: Any = None,
     ) -> None:
         if not isinstance(scale, numbers.Real) or isinstance(scale, bool) or not scale > 0.0:
             raise ValueError(
@@ -206,13 +212,16 @@ class VarianceScaling(RandomInitializer):
         self.scale = scale
         self.mode = mode
         self.distribution = normalized
+        # Which axes of the weight count as its inputs and outputs; None: Keras's usual layouts.
+        self.input_axes = None if input_axes is None else [int(a) for a in input_axes]
+        self.output_axes = None if output_axes is None else [int(a) for a in output_axes]
         super().__init__(seed=seed)
 
     def __call__(self, shape: Any, dtype: Any = None):
         who = type(self).__name__
         shape = standardize_shape(shape, who)
         dtype = standardize_float_dtype(dtype, who)
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         if self.mode == "fan_in":
             n = max(1.0, fan_in)
         elif self.mode == "fan_out":
@@ -235,6 +244,8 @@ class VarianceScaling(RandomInitializer):
             "scale": self.scale,
             "mode": self.mode,
             "distribution": self.distribution,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
         }
 
 
@@ -246,11 +257,18 @@ class _FixedVarianceScaling(VarianceScaling):
     _MODE = "fan_in"
     _DISTRIBUTION = "truncated_normal"
 
-    def __init__(self, seed: int | None = None) -> None:
-        super().__init__(scale=self._SCALE, mode=self._MODE, distribution=self._DISTRIBUTION, seed=seed)
+    def __init__(self, seed: int | None = None, input_axes: Any = None, output_axes: Any = None) -> None:
+        super().__init__(
+            scale=self._SCALE,
+            mode=self._MODE,
+            distribution=self._DISTRIBUTION,
+            seed=seed,
+            input_axes=input_axes,
+            output_axes=output_axes,
+        )
 
     def get_config(self) -> dict[str, Any]:
-        return {"seed": self.seed}
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class GlorotUniform(_FixedVarianceScaling):

@@ -46,10 +46,17 @@ class Dense(Layer):
         activity_regularizer: Any = None,
         kernel_constraint: Any = None,
         bias_constraint: Any = None,
+        quantization_config: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.supports_masking = True
+        if quantization_config is not None:
+            raise ValueError(
+                f"Dense: numeras has no quantized layers, so `quantization_config` must be None, received "
+                f"{quantization_config!r}. Load the float model, or remove the quantization_config."
+            )
+        self.quantization_config = None
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(
                 f"Dense: `units` must be a positive integer (the number of outputs), received {units!r}."
@@ -116,9 +123,10 @@ class Dense(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": _serialize_regularizer(self.kernel_regularizer),
             "bias_regularizer": _serialize_regularizer(self.bias_regularizer),
-            "activity_regularizer": _serialize_regularizer(self.activity_regularizer),
+            # As Keras 3.15's Dense, whose config has no activity_regularizer (it is not saved).
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            "quantization_config": None,
         }
 
 

@@ -21,8 +21,10 @@ class InputLayer(Layer):
         batch_size: int | None = None,
         dtype: Any = None,
         sparse: bool | None = None,
+        ragged: bool | None = None,
         batch_shape: Any = None,
         input_tensor: Any = None,
+        optional: bool = False,
         name: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -43,6 +45,20 @@ class InputLayer(Layer):
             batch_shape = (batch_size, *shape)
         self.batch_shape = tuple(batch_shape)
         self.sparse = bool(sparse)
+        # Keras 3's ragged and optional inputs (tf.RaggedTensor, inputs that may be None) have no
+        # numeras counterpart; the arguments exist so Keras's InputLayer configs load.
+        if ragged:
+            raise ValueError(
+                "InputLayer: numeras has no ragged tensors, so `ragged` must be False, received "
+                f"ragged={ragged!r}. Pad the sequences to one length (utils.pad_sequences) instead."
+            )
+        if optional:
+            raise ValueError(
+                "InputLayer: numeras models need every input, so `optional` must be False, received "
+                f"optional={optional!r}. Pass a zero tensor where the input is absent instead."
+            )
+        self.ragged = False
+        self.optional = False
         self.built = True
         self._build_input_shape = self.batch_shape
         self._output_shape = self.batch_shape
@@ -59,7 +75,9 @@ class InputLayer(Layer):
             "batch_shape": self.batch_shape,
             "dtype": self.dtype,
             "sparse": self.sparse,
+            "ragged": self.ragged,
             "name": self.name,
+            "optional": self.optional,
         }
 
     @classmethod
@@ -76,9 +94,11 @@ def Input(  # noqa: N802 - Keras's name
     batch_size: int | None = None,
     dtype: Any = None,
     sparse: bool | None = None,
+    ragged: bool | None = None,
     batch_shape: Any = None,
     name: str | None = None,
     tensor: Any = None,
+    optional: bool = False,
 ) -> SymbolicTensor:
     """A symbolic input of per-sample ``shape``: the start of a ``Sequential`` or functional model."""
     layer = InputLayer(
@@ -86,7 +106,9 @@ def Input(  # noqa: N802 - Keras's name
         batch_size=batch_size,
         dtype=dtype if dtype is not None else backend.floatx(),
         sparse=sparse,
+        ragged=ragged,
         batch_shape=batch_shape,
+        optional=optional,
         name=name,
     )
     return layer.output

@@ -401,6 +401,67 @@ class Layer(Operation):
             self._set_output_masks(inputs, outputs, previous_mask)
         return outputs
 
+    def stateless_call(
+        self,
+        trainable_variables: Any,
+        non_trainable_variables: Any,
+        *args: Any,
+        return_losses: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Call the layer with the given variable values instead of its own, Keras 3's pure-function
+        form of a call: ``trainable_variables`` and ``non_trainable_variables`` hold one value per
+        variable of ``self.trainable_variables`` / ``self.non_trainable_variables``, in that order.
+
+        Returns ``(outputs, non_trainable_variables)``, the second the non-trainable values after the
+        call (e.g. a BatchNormalization's moving statistics updated by ``training=True``); with
+        ``return_losses=True``, ``(outputs, non_trainable_variables, losses)``. The layer's own
+        variables, and the arrays passed in, are left as they were: the call works on copies.
+        """
+        if not self.built:
+            raise ValueError(
+                f"stateless_call: layer '{self.name}' must be built (its variables created) before "
+                "stateless_call. Build it first, e.g. by calling it once on a batch of data."
+            )
+        trainable, non_trainable = self.trainable_variables, self.non_trainable_variables
+        values = []
+        for argument, own, given in (
+            ("trainable_variables", trainable, trainable_variables),
+            ("non_trainable_variables", non_trainable, non_trainable_variables),
+        ):
+            given = list(given)
+            if len(given) != len(own):
+                raise ValueError(
+                    f"stateless_call: layer '{self.name}' has {len(own)} {argument.replace('_', ' ')}, but "
+                    f"`{argument}` holds {len(given)} values. Pass one value per variable of "
+                    f"layer.{argument}, in that order."
+                )
+            for variable, value in zip(own, given):
+                array = xp.array(value.data if isinstance(value, Tensor) else value, dtype=variable.data.dtype)
+                if array.shape != variable.data.shape:
+                    raise ValueError(
+                        f"stateless_call: `{argument}` gives variable '{variable.path}' a value of shape "
+                        f"{array.shape}; the variable has shape {variable.data.shape}."
+                    )
+                values.append((variable, array))
+        originals = [(variable, variable.data) for variable, _ in values]
+        layers = self._flatten_layers()
+        saved_losses = [(layer, list(layer._losses)) for layer in layers]
+        try:
+            for variable, array in values:  # copies: assign() inside the call writes into them
+                variable.data = array
+            outputs = self(*args, **kwargs)
+            losses = list(self.losses) if return_losses else None
+            new_non_trainable = [Tensor(variable.data) for variable in non_trainable]
+        finally:
+            for variable, data in originals:
+                variable.data = data
+            for layer, kept in saved_losses:
+                layer._losses[:] = kept
+        if return_losses:
+            return outputs, new_non_trainable, losses
+        return outputs, new_non_trainable
+
     def _set_output_masks(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
         """Attach ``compute_mask(inputs, previous_mask)`` to the outputs that have no mask yet
         (Keras's ``_set_mask_metadata``); warn when a mask meets a layer that drops it."""

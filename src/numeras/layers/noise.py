@@ -99,6 +99,7 @@ class _SpatialDropout(Dropout):
     def get_config(self) -> dict:
         config = super().get_config()
         config.pop("noise_shape", None)
+        config.pop("trainable", None)  # as Keras 3.15, whose spatial dropouts do not save it
         return {**config, "data_format": self.data_format}
 
 

@@ -100,6 +100,11 @@ class ZeroPadding1D(_ZeroPadding):
         kwargs.setdefault("data_format", "channels_last")
         super().__init__(padding, **kwargs)
 
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["padding"] = list(self.padding[0])  # Keras's flat (before, after) pair
+        return config
+
 
 class ZeroPadding2D(_ZeroPadding):
     """Zeros around images: ``padding`` is an int, (rows, cols) or ((top, bottom), (left, right))."""
@@ -156,6 +161,12 @@ class Cropping1D(_Cropping):
     def __init__(self, cropping: Any = (1, 1), **kwargs: Any) -> None:
         kwargs.setdefault("data_format", "channels_last")
         super().__init__(cropping, **kwargs)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["cropping"] = list(self.cropping[0])  # Keras's flat (before, after) pair
+        config.pop("data_format")  # Keras's Cropping1D has no data_format argument
+        return config
 
 
 class Cropping2D(_Cropping):

@@ -93,6 +93,14 @@ class Model(Trainer, Layer):
         raise ValueError("get_layer: pass `name` or `index`.")
 
     # -- saving (numeras.saving) --------------------------------------------------------
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's architecture (no weights) as Keras 3's JSON: the ``config.json`` of a
+        ``.keras`` file, which ``models.model_from_json`` (numeras's or Keras's) rebuilds.
+        ``kwargs`` go to ``json.dumps`` (e.g. ``indent=2``)."""
+        import json
+
+        return json.dumps(saving.serialize_keras_object(self), **kwargs)
+
     def save(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
         """Save the model (architecture, weights, compile arguments, optimizer state) to a
         ``.keras`` file, Keras 3's format (or a legacy ``.h5`` file). Atomic: a crash mid-save

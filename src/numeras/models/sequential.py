@@ -104,6 +104,7 @@ class Sequential(Model):
             input_shape = input_layer.batch_shape
         shape = tuple(input_shape)
         self._build_input_shape = shape
+        existing = {id(variable) for variable in self.weights}
         input_layer = self._input_layer()
         if input_layer is not None and shape == input_layer.batch_shape:
             # With a known Input, the stack is also recorded as a graph (as Keras 3 does), so
@@ -120,6 +121,11 @@ class Sequential(Model):
                 layer._output_shape = shape
         self._output_shape = shape
         self.built = True
+        # Keras 3 builds a Sequential's layers inside the model's name scope: a weight created now
+        # has the path "<model>/<layer>/<weight>" (a nested Sequential adds its own name first).
+        for variable in self.weights:
+            if id(variable) not in existing:
+                variable.path = f"{self.name}/{variable.path}"
 
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         if mask is not None and isinstance(inputs, Tensor) and inputs._keras_mask is None:

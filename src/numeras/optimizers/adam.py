@@ -48,7 +48,7 @@ class Adam(Optimizer):
         ema_overwrite_frequency: int | None = None,
         loss_scale_factor: float | None = None,
         gradient_accumulation_steps: int | None = None,
-        name: str | None = "adam",
+        name: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(

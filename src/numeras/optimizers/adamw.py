@@ -37,7 +37,7 @@ class AdamW(Adam):
         ema_overwrite_frequency: int | None = None,
         loss_scale_factor: float | None = None,
         gradient_accumulation_steps: int | None = None,
-        name: str | None = "adamw",
+        name: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(

@@ -31,6 +31,8 @@ _LAZY = {
     "save_img": ("numeras.utils.image_utils", "save_img"),
     "smart_resize": ("numeras.utils.image_utils", "smart_resize"),
     "PyDataset": ("numeras.utils.py_dataset", "PyDataset"),
+    "plot_model": ("numeras.utils.model_visualization", "plot_model"),
+    "model_to_dot": ("numeras.utils.model_visualization", "model_to_dot"),
     "Sequence": ("numeras.utils.py_dataset", "Sequence"),
 }
 
@@ -74,4 +76,6 @@ __all__ = [
     "array_to_img",
     "save_img",
     "smart_resize",
+    "plot_model",
+    "model_to_dot",
 ]
