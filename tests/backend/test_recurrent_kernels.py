@@ -112,6 +112,49 @@ def test_compiled_kernels_at_a_real_shape():
         np.testing.assert_allclose(got[name], want[name], rtol=1e-4, atol=2e-5, err_msg=name)
 
 
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(str(v) for v in c))
+def test_chunked_kernels_match_reference(case, dtype, monkeypatch):
+    """The batch split into chunks run by numba.prange (forced, whatever the timing would choose):
+    37 rows make two chunks of 20 and 17 rows, so odd tails of the two-row product are covered."""
+    compiled = importlib.import_module("numeras.backend.kernels.numba_jit.recurrent")
+    for choice in compiled._THREADS.values():
+        monkeypatch.setattr(choice, "forced", 2)
+    kind, reset_after, step_mask, recurrent_mask = case
+    rng = np.random.default_rng(100 + CASES.index(case))
+    arrays = make_arrays(kind, rng, dtype, steps=5, batch=37, units=5, step_mask=step_mask,
+                         recurrent_mask=recurrent_mask)
+    assert compiled._chunk_bounds(37, 2) == (2, 20)
+    want = run(importlib.import_module("numeras.backend.kernels.numpy_ref.recurrent"), kind, arrays, reset_after)
+    got = run(compiled, kind, arrays, reset_after)
+    rtol, atol = (2e-5, 2e-6) if dtype == "float32" else (1e-12, 1e-13)
+    for name in want:
+        np.testing.assert_allclose(got[name], want[name], rtol=rtol, atol=atol, err_msg=name)
+
+
+@needs_numba
+@pytest.mark.parametrize("faster", [1, 4])
+def test_thread_choice_probes_both_counts_and_keeps_the_faster(faster, monkeypatch):
+    import numba
+
+    compiled = importlib.import_module("numeras.backend.kernels.numba_jit.recurrent")
+    monkeypatch.setattr(numba, "get_num_threads", lambda: 4)
+    clock = [0.0]
+    monkeypatch.setattr(compiled.time, "perf_counter", lambda: clock[0])
+    choice = compiled._ThreadChoice()
+    used = []
+    for _ in range(choice.PERIOD + 2 * choice.PROBES + 1):
+        with choice as threads:
+            clock[0] += 1.0 if threads == faster else 3.0
+        used.append(threads)
+    probes = 2 * choice.PROBES
+    assert used[:probes] == [1, 4] * choice.PROBES
+    assert set(used[probes:choice.PERIOD]) == {faster}
+    assert used[choice.PERIOD:choice.PERIOD + probes] == [1, 4] * choice.PROBES  # probed again each period
+    assert used[-1] == faster
+
+
 def _python(code: str, **env) -> str:
     environment = dict(os.environ, **env)
     src = os.path.join(os.path.dirname(__file__), "..", "..", "src")

@@ -79,7 +79,13 @@ POSITIVE = Domain("positive", _uniform(0.5, 2.0), lambda t: ops.add(ops.square(t
 ABOVE_MINUS_ONE = Domain("above_minus_one", _uniform(-0.5, 2.0), lambda t: ops.square(t))
 UNIT_INTERVAL = Domain("unit_interval", _uniform(0.1, 0.9), lambda t: ops.sigmoid(t))
 # Kinks at 0 (abs, relu, elu, ...) or at ties have measure zero, so composed programs need no guard.
-AWAY_FROM_ZERO = Domain("away_from_zero", _away_from(0.0), _identity)
+def _away_from_zero(t: Tensor) -> Tensor:
+    """Composed programs can hand an exact 0 to cbrt or 1/x (log_softmax of one entry is 0): push
+    every value 0.25 further from zero (a constant shift on each side, so gradients pass unchanged)."""
+    return ops.add(t, ops.where(ops.greater_equal(t, 0.0), 0.25, -0.25))
+
+
+AWAY_FROM_ZERO = Domain("away_from_zero", _away_from(0.0), _away_from_zero)
 DISTINCT = Domain("distinct", _distinct, _identity)
 AWAY_FROM_CLIP_BOUNDS = Domain("away_from_clip_bounds", _away_from_unit_bounds, _identity)
 # arcsin, arccos, arctanh, erfinv (and tan, kept away from its poles) need |x| < 1.

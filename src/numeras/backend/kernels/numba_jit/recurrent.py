@@ -4,9 +4,16 @@
 Each forward and each backward is one compiled call looping over time, batch rows and units, so a
 sequence of 500 steps costs one call instead of thousands of small NumPy operations. The small
 recurrent products (128 x 32 times the (32, G*32) recurrent kernel, which stays in L1 cache) are
-written as loops whose innermost index runs along contiguous memory, so they vectorise without
-reassociating sums; the backward multiplies by a transposed copy of the kernel for the same reason.
-Work arrays are allocated once per call, never per step; a masked step of a row is skipped.
+loops whose innermost index runs along contiguous memory, two batch rows and four terms a pass
+(``_product``), so they vectorise; the backward multiplies by a transposed copy of the kernel for
+the same reason. Work arrays are allocated once per call, never per step; a masked step of a row
+is skipped.
+
+Batch rows never interact in a recurrence, so each kernel is written for a range of rows
+(``_<kernel>_rows(lo, hi, ...)``, the whole time loop) and the public kernel runs it either on
+all rows on the calling thread or on one chunk of rows per numba thread (``numba.prange``; the
+threads meet once per call, not once per step). ``_ThreadChoice`` picks between the two by timing
+calls: two threads can halve a kernel when two cores are free and lose when the machine is busy.
 
 numba has no vectorised exp or tanh (libm's scalar tanhf alone cost three times the rest of an
 LSTM step), so each step gathers the arguments of its activations in a block and exponentiates the
@@ -21,15 +28,22 @@ None are compiled out: numba specialises on None.
 
 from __future__ import annotations
 
+import time
+
 import numba
 import numpy as np
 from numba import types
 from numba.extending import overload
 
-# Serial on purpose: the ops call OpenBLAS around these kernels, whose threads keep spinning after
-# each product; a numba thread pool would fight them for the machine's cores.
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+# The public kernels split the batch rows into one chunk per numba thread (numba.prange): rows
+# never interact in a recurrence, so each chunk runs the whole time loop alone and the threads
+# meet once per call, not once per step. The ops keep NumPy's BLAS on one thread meanwhile
+# (autodiff/ops/recurrent.py), so no spinning OpenBLAS thread competes with these.
+_parallel_jit = numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 
+_MIN_CHUNK_ROWS = 16
+"""Fewer batch rows than this per thread are not worth a thread's start-up and cache traffic."""
 
 _ONE = np.float32(1.0)  # float32 constants keep float32 arithmetic float32 and are exact in float64
 _TWO = np.float32(2.0)
@@ -74,9 +88,11 @@ def _exp_inplace_compiled(values, scratch):  # pragma: no cover - compiled
 
 
 @_jit
-def _exp_block(block, scratch):  # pragma: no cover - compiled
-    """exp of every entry of a C-contiguous 2-D ``block`` in place (``scratch``: as many entries)."""
-    _exp_inplace(block.reshape(block.size), scratch[: block.size])
+def _exp_rows(block, scratch, lo, hi):  # pragma: no cover - compiled
+    """exp of rows ``lo:hi`` of a C-contiguous 2-D ``block`` in place (``scratch``: at least as
+    many entries)."""
+    width = block.shape[1]
+    _exp_inplace(block.reshape(block.size)[lo * width : hi * width], scratch[: (hi - lo) * width])
 
 
 @_jit
@@ -87,49 +103,85 @@ def _tanh_from(z, e):  # pragma: no cover - compiled
 
 
 @_jit
-def _times(left, kernel, mask, units, out):  # pragma: no cover - compiled
-    """out[:, block g] = (left * mask[g]) @ kernel[:, block g] for the kernel's column blocks of
-    ``units`` (``mask`` (G, B, U) or None), as loops whose inner index runs along kernel rows.
+def _product(left, right, out, lo, hi):  # pragma: no cover - compiled
+    """out[lo:hi] = left[lo:hi] @ right for small C-contiguous 2-D arrays (the per-step recurrent
+    products of one chunk of batch rows).
 
-    Not np.dot: numba's np.dot calls SciPy's OpenBLAS, whose threads then contend with NumPy's
-    (each pool spins after its products); on a busy 2-core machine an LSTM forward took 0.25-1.4 s
-    instead of 33 ms. These loops cost 20-25 ms per 500 steps at 128 x 32 x 128 against 8-17 ms
-    for np.dot when the machine is quiet."""
-    batch, width = out.shape
-    for b in range(batch):
+    Two rows of ``left`` and four of ``right`` at a time: each pass over an output row adds four
+    products, so the loads and stores of ``out`` (the bottleneck of a one-product-per-pass loop)
+    are a quarter as many, and each loaded entry of ``right`` serves two rows. The innermost loop
+    runs along rows of ``right`` and ``out`` and vectorises; ~2.5x the one-term loop at
+    128 x 32 x 128 on the project's machine (AVX-512)."""
+    inner = left.shape[1]
+    width = out.shape[1]
+    paired = hi - (hi - lo) % 2
+    grouped = inner - inner % 4
+    for b in range(lo, paired, 2):
         for j in range(width):
             out[b, j] = 0
-        if mask is None:
-            for k in range(units):
-                hk = left[b, k]
-                for j in range(width):
-                    out[b, j] += hk * kernel[k, j]
-        else:
-            for g in range(width // units):
-                for k in range(units):
-                    hk = left[b, k] * mask[g, b, k]
-                    for j in range(g * units, (g + 1) * units):
-                        out[b, j] += hk * kernel[k, j]
+            out[b + 1, j] = 0
+        for k in range(0, grouped, 4):
+            a0, a1, a2, a3 = left[b, k], left[b, k + 1], left[b, k + 2], left[b, k + 3]
+            c0, c1, c2, c3 = left[b + 1, k], left[b + 1, k + 1], left[b + 1, k + 2], left[b + 1, k + 3]
+            for j in range(width):
+                r0, r1, r2, r3 = right[k, j], right[k + 1, j], right[k + 2, j], right[k + 3, j]
+                out[b, j] += a0 * r0 + a1 * r1 + a2 * r2 + a3 * r3
+                out[b + 1, j] += c0 * r0 + c1 * r1 + c2 * r2 + c3 * r3
+        for k in range(grouped, inner):
+            a0, c0 = left[b, k], left[b + 1, k]
+            for j in range(width):
+                out[b, j] += a0 * right[k, j]
+                out[b + 1, j] += c0 * right[k, j]
+    for b in range(paired, hi):
+        for j in range(width):
+            out[b, j] = 0
+        for k in range(inner):
+            a0 = left[b, k]
+            for j in range(width):
+                out[b, j] += a0 * right[k, j]
 
 
 @_jit
-def _times_transposed(dz, kernel_t, mask, units, out):  # pragma: no cover - compiled
+def _times(left, kernel, mask, units, out, lo, hi):  # pragma: no cover - compiled
+    """out[:, block g] = (left * mask[g]) @ kernel[:, block g] for the kernel's column blocks of
+    ``units`` (``mask`` (G, B, U) or None), as loops whose inner index runs along kernel rows
+    (``_product`` without a mask).
+
+    Not np.dot: numba's np.dot calls SciPy's OpenBLAS, whose threads then contend with NumPy's
+    (each pool spins after its products); on a busy 2-core machine an LSTM forward took 0.25-1.4 s
+    instead of 33 ms. ``_product`` costs ~6 ms of CPU per 500 steps at 128 x 32 x 128, where a
+    one-term loop cost 16 ms and np.dot 8-17 ms (quiet machine)."""
+    if mask is None:
+        _product(left, kernel, out, lo, hi)
+        return
+    width = out.shape[1]
+    for b in range(lo, hi):
+        for j in range(width):
+            out[b, j] = 0
+        for g in range(width // units):
+            for k in range(units):
+                hk = left[b, k] * mask[g, b, k]
+                for j in range(g * units, (g + 1) * units):
+                    out[b, j] += hk * kernel[k, j]
+
+
+@_jit
+def _times_transposed(dz, kernel_t, mask, units, out, lo, hi):  # pragma: no cover - compiled
     """out = sum over blocks g of (dz[:, block g] @ kernel_t[block g, :]) * mask[g] (the gradient
     of ``_times`` w.r.t. ``left``); ``kernel_t`` is the kernel transposed, C-contiguous, so the
     inner loop runs along its rows."""
-    batch, width = dz.shape
-    for b in range(batch):
+    if mask is None:
+        _product(dz, kernel_t, out, lo, hi)
+        return
+    width = dz.shape[1]
+    for b in range(lo, hi):
         for k in range(units):
             out[b, k] = 0
         for g in range(width // units):
             for j in range(g * units, (g + 1) * units):
                 d = dz[b, j]
-                if mask is None:
-                    for k in range(units):
-                        out[b, k] += d * kernel_t[j, k]
-                else:
-                    for k in range(units):
-                        out[b, k] += d * kernel_t[j, k] * mask[g, b, k]
+                for k in range(units):
+                    out[b, k] += d * kernel_t[j, k] * mask[g, b, k]
 
 
 @_jit
@@ -138,21 +190,91 @@ def _masked(step_mask, t, b):  # pragma: no cover - compiled
 
 
 @_jit
-def simple_rnn_forward(proj, recurrent_kernel, h0, step_mask, recurrent_mask, hs):  # pragma: no cover - compiled
+def _chunk_bounds(batch, threads):  # pragma: no cover - compiled
+    """Split the batch rows into one chunk per thread (even sizes, so that ``_product`` pairs
+    rows within a chunk): (chunks, rows per chunk)."""
+    chunks = max(1, min(threads, batch // _MIN_CHUNK_ROWS))
+    size = (batch + chunks - 1) // chunks
+    size += size % 2
+    return (batch + size - 1) // size, size
+
+
+class _ThreadChoice:
+    """How many numba threads one kernel runs with, chosen by timing its calls.
+
+    On a quiet machine splitting the batch over two threads nearly halves a kernel's time; on a
+    busy one (the project's 2 cores are shared) the threads wait for each other whenever one is
+    descheduled, and one thread is faster and steadier. So every ``PERIOD`` calls, the next
+    ``2 * PROBES`` alternate between one thread and numba's count; their mean wall times pick
+    the setting for the rest of the period. With one numba thread there is nothing to choose.
+    ``forced`` (None: time and choose) fixes the count, for tests of the chunked kernels."""
+
+    PROBES = 3
+    PERIOD = 200
+    forced: int | None = None
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.chosen = 1
+        self.times: dict[int, list[float]] = {}
+        self.threads = 1
+        self.started = 0.0
+
+    def __enter__(self) -> int:
+        most = numba.get_num_threads()
+        phase = self.calls % self.PERIOD
+        if self.forced is not None:
+            self.threads = self.forced
+        elif most <= 1:
+            self.threads = 1
+        elif phase < 2 * self.PROBES:
+            self.threads = most if phase % 2 else 1
+        else:
+            self.threads = min(self.chosen, most)
+        self.started = time.perf_counter()
+        return self.threads
+
+    def __exit__(self, *exc) -> None:
+        phase = self.calls % self.PERIOD
+        self.calls += 1
+        if phase >= 2 * self.PROBES or exc[0] is not None or self.forced is not None:
+            return
+        self.times.setdefault(self.threads, []).append(time.perf_counter() - self.started)
+        if phase == 2 * self.PROBES - 1:
+            means = {threads: sum(seconds) / len(seconds) for threads, seconds in self.times.items()}
+            self.chosen = min(means, key=means.get)
+            self.times = {}
+
+
+def _run_rows(rows, chunks, choice, *args):
+    """``rows(0, batch, *args)`` on this thread, or ``chunks(*args, threads)`` (``rows`` on each
+    chunk of batch rows, in parallel), as ``choice`` decides; ``args[0]`` is (T, B, ...)."""
+    with choice as threads:
+        if threads == 1:
+            rows(0, args[0].shape[1], *args)
+        else:
+            chunks(*args, threads)
+
+
+_THREADS = {name: _ThreadChoice() for name in (
+    "simple_rnn_forward", "simple_rnn_backward", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
+)}
+
+
+@_jit
+def _simple_rnn_forward_rows(lo, hi, proj, kernel, step_mask, recurrent_mask, hs):  # pragma: no cover - compiled
     steps, batch, units = proj.shape
-    kernel = np.ascontiguousarray(recurrent_kernel)
     z = np.zeros((batch, units), dtype=proj.dtype)
     e = np.zeros((batch, units), dtype=proj.dtype)
     scratch = np.empty(batch * units, dtype=proj.dtype)
-    hs[0] = h0
     for t in range(steps):
-        _times(hs[t], kernel, recurrent_mask, units, z)
-        for b in range(batch):
+        _times(hs[t], kernel, recurrent_mask, units, z, lo, hi)
+        for b in range(lo, hi):
             for u in range(units):
                 z[b, u] += proj[t, b, u]
                 e[b, u] = -_TWO * abs(z[b, u])
-        _exp_block(e, scratch)
-        for b in range(batch):
+        _exp_rows(e, scratch, lo, hi)
+        for b in range(lo, hi):
             if _masked(step_mask, t, b):
                 hs[t + 1, b] = hs[t, b]
                 continue
@@ -160,43 +282,45 @@ def simple_rnn_forward(proj, recurrent_kernel, h0, step_mask, recurrent_mask, hs
                 hs[t + 1, b, u] = _tanh_from(z[b, u], e[b, u])
 
 
+
+
+
 @_jit
-def simple_rnn_backward(dhs, recurrent_kernel, hs, step_mask, recurrent_mask, dproj, dh0):  # pragma: no cover - compiled
+def _simple_rnn_backward_rows(lo, hi, dhs, kernel_t, hs, step_mask, recurrent_mask, dproj, dh0):  # pragma: no cover - compiled
     steps, batch, units = dproj.shape
-    kernel_t = np.ascontiguousarray(recurrent_kernel.T)
     carry = np.zeros((batch, units), dtype=dproj.dtype)
     through = np.empty((batch, units), dtype=dproj.dtype)
     for t in range(steps - 1, -1, -1):
-        for b in range(batch):
+        for b in range(lo, hi):
             masked = _masked(step_mask, t, b)
             for u in range(units):
                 dh = carry[b, u] + dhs[t + 1, b, u]
                 carry[b, u] = dh
                 h = hs[t + 1, b, u]
                 dproj[t, b, u] = 0 if masked else dh * (_ONE - h * h)
-        _times_transposed(dproj[t], kernel_t, recurrent_mask, units, through)
-        for b in range(batch):
+        _times_transposed(dproj[t], kernel_t, recurrent_mask, units, through, lo, hi)
+        for b in range(lo, hi):
             if not _masked(step_mask, t, b):
                 carry[b] = through[b]
-    for b in range(batch):
+    for b in range(lo, hi):
         for u in range(units):
             dh0[b, u] = carry[b, u] + dhs[0, b, u]
 
 
+
+
+
 @_jit
-def lstm_forward(proj, recurrent_kernel, h0, c0, step_mask, recurrent_mask, hs, cs, gates):  # pragma: no cover - compiled
+def _lstm_forward_rows(lo, hi, proj, kernel, step_mask, recurrent_mask, hs, cs, gates):  # pragma: no cover - compiled
     steps, batch, width = proj.shape
     units = width // 4
-    kernel = np.ascontiguousarray(recurrent_kernel)
     z = np.zeros((batch, width), dtype=proj.dtype)
     e = np.zeros((batch, width), dtype=proj.dtype)
     e_c = np.zeros((batch, units), dtype=proj.dtype)
     scratch = np.empty(batch * width, dtype=proj.dtype)
-    hs[0] = h0
-    cs[0] = c0
     for t in range(steps):
-        _times(hs[t], kernel, recurrent_mask, units, z)
-        for b in range(batch):
+        _times(hs[t], kernel, recurrent_mask, units, z, lo, hi)
+        for b in range(lo, hi):
             for j in range(width):
                 z[b, j] += proj[t, b, j]
             for j in range(2 * units):
@@ -205,8 +329,8 @@ def lstm_forward(proj, recurrent_kernel, h0, c0, step_mask, recurrent_mask, hs, 
                 e[b, j] = -_TWO * abs(z[b, j])
             for j in range(3 * units, width):
                 e[b, j] = -z[b, j]
-        _exp_block(e, scratch)
-        for b in range(batch):
+        _exp_rows(e, scratch, lo, hi)
+        for b in range(lo, hi):
             a = gates[t, b]
             for u in range(units):
                 i = _ONE / (_ONE + e[b, u])
@@ -220,8 +344,8 @@ def lstm_forward(proj, recurrent_kernel, h0, c0, step_mask, recurrent_mask, hs, 
                 c = f * cs[t, b, u] + i * g
                 cs[t + 1, b, u] = c
                 e_c[b, u] = -_TWO * abs(c)
-        _exp_block(e_c, scratch)
-        for b in range(batch):
+        _exp_rows(e_c, scratch, lo, hi)
+        for b in range(lo, hi):
             if _masked(step_mask, t, b):
                 hs[t + 1, b] = hs[t, b]
                 cs[t + 1, b] = cs[t, b]
@@ -230,22 +354,24 @@ def lstm_forward(proj, recurrent_kernel, h0, c0, step_mask, recurrent_mask, hs, 
                 hs[t + 1, b, u] = gates[t, b, 3 * units + u] * _tanh_from(cs[t + 1, b, u], e_c[b, u])
 
 
+
+
+
 @_jit
-def lstm_backward(dhs, dc_last, recurrent_kernel, hs, cs, gates, step_mask, recurrent_mask, dproj, dh0, dc0):  # pragma: no cover - compiled
+def _lstm_backward_rows(lo, hi, dproj, dhs, dc_last, kernel_t, hs, cs, gates, step_mask, recurrent_mask, dh0, dc0):  # pragma: no cover - compiled
     steps, batch, width = dproj.shape
     units = width // 4
-    kernel_t = np.ascontiguousarray(recurrent_kernel.T)
     dh_carry = np.zeros((batch, units), dtype=dproj.dtype)
     dc_carry = dc_last.copy()
     through = np.empty((batch, units), dtype=dproj.dtype)
     e_c = np.zeros((batch, units), dtype=dproj.dtype)
     scratch = np.empty(batch * units, dtype=dproj.dtype)
     for t in range(steps - 1, -1, -1):
-        for b in range(batch):
+        for b in range(lo, hi):
             for u in range(units):
                 e_c[b, u] = -_TWO * abs(cs[t + 1, b, u])
-        _exp_block(e_c, scratch)
-        for b in range(batch):
+        _exp_rows(e_c, scratch, lo, hi)
+        for b in range(lo, hi):
             dz = dproj[t, b]
             if _masked(step_mask, t, b):
                 for u in range(units):
@@ -266,68 +392,68 @@ def lstm_backward(dhs, dc_last, recurrent_kernel, hs, cs, gates, step_mask, recu
                 dz[2 * units + u] = dc * i * (_ONE - g * g)
                 dz[3 * units + u] = dh * tanh_c * o * (_ONE - o)
                 dc_carry[b, u] = dc * f
-        _times_transposed(dproj[t], kernel_t, recurrent_mask, units, through)
-        for b in range(batch):
+        _times_transposed(dproj[t], kernel_t, recurrent_mask, units, through, lo, hi)
+        for b in range(lo, hi):
             if not _masked(step_mask, t, b):
                 dh_carry[b] = through[b]
-    for b in range(batch):
+    for b in range(lo, hi):
         for u in range(units):
             dh0[b, u] = dh_carry[b, u] + dhs[0, b, u]
             dc0[b, u] = dc_carry[b, u]
 
 
+
+
+
 @_jit
-def gru_forward(proj, recurrent_kernel, recurrent_bias, h0, step_mask, recurrent_mask, reset_after, hs, gates, candidate_recurrent):  # pragma: no cover - compiled
+def _gru_forward_rows(lo, hi, proj, kernel, kernel_h, recurrent_bias, step_mask, recurrent_mask, reset_after, hs, gates, candidate_recurrent):  # pragma: no cover - compiled
     steps, batch, width = proj.shape
     units = width // 3
-    blocks = 3 if reset_after else 2
-    kernel = np.ascontiguousarray(recurrent_kernel[:, : blocks * units])
-    kernel_h = np.ascontiguousarray(recurrent_kernel[:, 2 * units :])
+    blocks = kernel.shape[1] // units
     h_mask = None if recurrent_mask is None else recurrent_mask[2:]
     inner = np.zeros((batch, blocks * units), dtype=proj.dtype)
     e = np.zeros((batch, 2 * units), dtype=proj.dtype)
     pre_h = np.zeros((batch, units), dtype=proj.dtype)
     e_h = np.zeros((batch, units), dtype=proj.dtype)
     scratch = np.empty(batch * 2 * units, dtype=proj.dtype)
-    hs[0] = h0
     for t in range(steps):
         # z and r: sigmoid(proj + inner), one exp over the block.
-        _times(hs[t], kernel, recurrent_mask, units, inner)
-        for b in range(batch):
+        _times(hs[t], kernel, recurrent_mask, units, inner, lo, hi)
+        for b in range(lo, hi):
             if recurrent_bias is not None:
                 for j in range(blocks * units):
                     inner[b, j] += recurrent_bias[j]
             for j in range(2 * units):
                 e[b, j] = -(proj[t, b, j] + inner[b, j])
-        _exp_block(e, scratch)
+        _exp_rows(e, scratch, lo, hi)
         a = gates[t]
-        for b in range(batch):
+        for b in range(lo, hi):
             for j in range(2 * units):
                 a[b, j] = _ONE / (_ONE + e[b, j])
         # The candidate's argument, then one exp over the block for its tanh.
         if reset_after:
-            for b in range(batch):
+            for b in range(lo, hi):
                 for u in range(units):
                     candidate_recurrent[t, b, u] = inner[b, 2 * units + u]
                     pre_h[b, u] = proj[t, b, 2 * units + u] + a[b, units + u] * inner[b, 2 * units + u]
         else:
-            for b in range(batch):
+            for b in range(lo, hi):
                 for u in range(units):
                     candidate_recurrent[t, b, u] = a[b, units + u] * hs[t, b, u]
             # (r * h) times the candidate's dropout mask, then its product: _times applies the mask.
-            _times(candidate_recurrent[t], kernel_h, h_mask, units, pre_h)
+            _times(candidate_recurrent[t], kernel_h, h_mask, units, pre_h, lo, hi)
             if h_mask is not None:
-                for b in range(batch):
+                for b in range(lo, hi):
                     for u in range(units):
                         candidate_recurrent[t, b, u] *= h_mask[0, b, u]
-            for b in range(batch):
+            for b in range(lo, hi):
                 for u in range(units):
                     pre_h[b, u] += proj[t, b, 2 * units + u]
-        for b in range(batch):
+        for b in range(lo, hi):
             for u in range(units):
                 e_h[b, u] = -_TWO * abs(pre_h[b, u])
-        _exp_block(e_h, scratch)
-        for b in range(batch):
+        _exp_rows(e_h, scratch, lo, hi)
+        for b in range(lo, hi):
             if _masked(step_mask, t, b):
                 hs[t + 1, b] = hs[t, b]
                 continue
@@ -338,20 +464,21 @@ def gru_forward(proj, recurrent_kernel, recurrent_bias, h0, step_mask, recurrent
                 hs[t + 1, b, u] = z * hs[t, b, u] + (_ONE - z) * hh
 
 
+
+
+
 @_jit
-def gru_backward(dhs, recurrent_kernel, hs, gates, candidate_recurrent, step_mask, recurrent_mask, reset_after, dproj, d_candidate, dh0):  # pragma: no cover - compiled
+def _gru_backward_rows(lo, hi, dproj, dhs, kernel_t, kernel_h_t, hs, gates, candidate_recurrent, step_mask, recurrent_mask, reset_after, d_candidate, dh0):  # pragma: no cover - compiled
     steps, batch, width = dproj.shape
     units = width // 3
-    blocks = 3 if reset_after else 2
-    kernel_t = np.ascontiguousarray(recurrent_kernel[:, : blocks * units].T)
-    kernel_h_t = np.ascontiguousarray(recurrent_kernel[:, 2 * units :].T)
+    blocks = kernel_t.shape[0] // units
     carry = np.zeros((batch, units), dtype=dproj.dtype)
     rec = np.zeros((batch, blocks * units), dtype=dproj.dtype)
     dah = np.zeros((batch, units), dtype=dproj.dtype)
     d_reset_h = np.empty((batch, units), dtype=dproj.dtype)
     through = np.empty((batch, units), dtype=dproj.dtype)
     for t in range(steps - 1, -1, -1):
-        for b in range(batch):
+        for b in range(lo, hi):
             masked = _masked(step_mask, t, b)
             a = gates[t, b]
             dz = dproj[t, b]
@@ -372,7 +499,7 @@ def gru_backward(dhs, recurrent_kernel, hs, gates, candidate_recurrent, step_mas
                 for j in range(units, width):
                     dz[j] = 0
         if reset_after:
-            for b in range(batch):
+            for b in range(lo, hi):
                 for u in range(units):
                     r = gates[t, b, units + u]
                     dproj[t, b, units + u] = dah[b, u] * candidate_recurrent[t, b, u] * r * (_ONE - r)
@@ -383,8 +510,8 @@ def gru_backward(dhs, recurrent_kernel, hs, gates, candidate_recurrent, step_mas
                     rec[b, units + u] = dproj[t, b, units + u]
                     rec[b, 2 * units + u] = d_inner_h
         else:
-            _times_transposed(dah, kernel_h_t, None, units, d_reset_h)
-            for b in range(batch):
+            _times_transposed(dah, kernel_h_t, None, units, d_reset_h, lo, hi)
+            for b in range(lo, hi):
                 for u in range(units):
                     r = gates[t, b, units + u]
                     masked_h = hs[t, b, u]
@@ -398,14 +525,102 @@ def gru_backward(dhs, recurrent_kernel, hs, gates, candidate_recurrent, step_mas
                     if recurrent_mask is not None:
                         through_reset = through_reset * recurrent_mask[2, b, u]
                     d_reset_h[b, u] = through_reset
-        _times_transposed(rec, kernel_t, recurrent_mask, units, through)
-        for b in range(batch):
+        _times_transposed(rec, kernel_t, recurrent_mask, units, through, lo, hi)
+        for b in range(lo, hi):
             if _masked(step_mask, t, b):
                 continue
             for u in range(units):
                 carry[b, u] += through[b, u]
                 if not reset_after:
                     carry[b, u] += d_reset_h[b, u]
-    for b in range(batch):
+    for b in range(lo, hi):
         for u in range(units):
             dh0[b, u] = carry[b, u] + dhs[0, b, u]
+
+
+def simple_rnn_forward(proj, recurrent_kernel, h0, step_mask, recurrent_mask, hs):
+    hs[0] = h0
+    kernel = np.ascontiguousarray(recurrent_kernel)
+    _run_rows(_simple_rnn_forward_rows, _simple_rnn_forward_chunks, _THREADS["simple_rnn_forward"], proj, kernel, step_mask, recurrent_mask, hs)
+
+
+@_parallel_jit
+def _simple_rnn_forward_chunks(proj, kernel, step_mask, recurrent_mask, hs, threads):  # pragma: no cover - compiled
+    batch = proj.shape[1]
+    chunks, size = _chunk_bounds(batch, threads)
+    for chunk in numba.prange(chunks):
+        _simple_rnn_forward_rows(chunk * size, min(batch, (chunk + 1) * size), proj, kernel, step_mask, recurrent_mask, hs)
+
+
+def simple_rnn_backward(dhs, recurrent_kernel, hs, step_mask, recurrent_mask, dproj, dh0):
+    kernel_t = np.ascontiguousarray(recurrent_kernel.T)
+    _run_rows(_simple_rnn_backward_rows, _simple_rnn_backward_chunks, _THREADS["simple_rnn_backward"], dhs, kernel_t, hs, step_mask, recurrent_mask, dproj, dh0)
+
+
+@_parallel_jit
+def _simple_rnn_backward_chunks(dhs, kernel_t, hs, step_mask, recurrent_mask, dproj, dh0, threads):  # pragma: no cover - compiled
+    batch = dhs.shape[1]
+    chunks, size = _chunk_bounds(batch, threads)
+    for chunk in numba.prange(chunks):
+        _simple_rnn_backward_rows(chunk * size, min(batch, (chunk + 1) * size), dhs, kernel_t, hs, step_mask, recurrent_mask, dproj, dh0)
+
+
+def lstm_forward(proj, recurrent_kernel, h0, c0, step_mask, recurrent_mask, hs, cs, gates):
+    hs[0] = h0
+    cs[0] = c0
+    kernel = np.ascontiguousarray(recurrent_kernel)
+    _run_rows(_lstm_forward_rows, _lstm_forward_chunks, _THREADS["lstm_forward"], proj, kernel, step_mask, recurrent_mask, hs, cs, gates)
+
+
+@_parallel_jit
+def _lstm_forward_chunks(proj, kernel, step_mask, recurrent_mask, hs, cs, gates, threads):  # pragma: no cover - compiled
+    batch = proj.shape[1]
+    chunks, size = _chunk_bounds(batch, threads)
+    for chunk in numba.prange(chunks):
+        _lstm_forward_rows(chunk * size, min(batch, (chunk + 1) * size), proj, kernel, step_mask, recurrent_mask, hs, cs, gates)
+
+
+def lstm_backward(dhs, dc_last, recurrent_kernel, hs, cs, gates, step_mask, recurrent_mask, dproj, dh0, dc0):
+    kernel_t = np.ascontiguousarray(recurrent_kernel.T)
+    _run_rows(_lstm_backward_rows, _lstm_backward_chunks, _THREADS["lstm_backward"], dproj, dhs, dc_last, kernel_t, hs, cs, gates, step_mask, recurrent_mask, dh0, dc0)
+
+
+@_parallel_jit
+def _lstm_backward_chunks(dproj, dhs, dc_last, kernel_t, hs, cs, gates, step_mask, recurrent_mask, dh0, dc0, threads):  # pragma: no cover - compiled
+    batch = dproj.shape[1]
+    chunks, size = _chunk_bounds(batch, threads)
+    for chunk in numba.prange(chunks):
+        _lstm_backward_rows(chunk * size, min(batch, (chunk + 1) * size), dproj, dhs, dc_last, kernel_t, hs, cs, gates, step_mask, recurrent_mask, dh0, dc0)
+
+
+def gru_forward(proj, recurrent_kernel, recurrent_bias, h0, step_mask, recurrent_mask, reset_after, hs, gates, candidate_recurrent):
+    units = proj.shape[2] // 3
+    blocks = 3 if reset_after else 2
+    kernel = np.ascontiguousarray(recurrent_kernel[:, : blocks * units])
+    kernel_h = np.ascontiguousarray(recurrent_kernel[:, 2 * units :])
+    hs[0] = h0
+    _run_rows(_gru_forward_rows, _gru_forward_chunks, _THREADS["gru_forward"], proj, kernel, kernel_h, recurrent_bias, step_mask, recurrent_mask, reset_after, hs, gates, candidate_recurrent)
+
+
+@_parallel_jit
+def _gru_forward_chunks(proj, kernel, kernel_h, recurrent_bias, step_mask, recurrent_mask, reset_after, hs, gates, candidate_recurrent, threads):  # pragma: no cover - compiled
+    batch = proj.shape[1]
+    chunks, size = _chunk_bounds(batch, threads)
+    for chunk in numba.prange(chunks):
+        _gru_forward_rows(chunk * size, min(batch, (chunk + 1) * size), proj, kernel, kernel_h, recurrent_bias, step_mask, recurrent_mask, reset_after, hs, gates, candidate_recurrent)
+
+
+def gru_backward(dhs, recurrent_kernel, hs, gates, candidate_recurrent, step_mask, recurrent_mask, reset_after, dproj, d_candidate, dh0):
+    units = dproj.shape[2] // 3
+    blocks = 3 if reset_after else 2
+    kernel_t = np.ascontiguousarray(recurrent_kernel[:, : blocks * units].T)
+    kernel_h_t = np.ascontiguousarray(recurrent_kernel[:, 2 * units :].T)
+    _run_rows(_gru_backward_rows, _gru_backward_chunks, _THREADS["gru_backward"], dproj, dhs, kernel_t, kernel_h_t, hs, gates, candidate_recurrent, step_mask, recurrent_mask, reset_after, d_candidate, dh0)
+
+
+@_parallel_jit
+def _gru_backward_chunks(dproj, dhs, kernel_t, kernel_h_t, hs, gates, candidate_recurrent, step_mask, recurrent_mask, reset_after, d_candidate, dh0, threads):  # pragma: no cover - compiled
+    batch = dproj.shape[1]
+    chunks, size = _chunk_bounds(batch, threads)
+    for chunk in numba.prange(chunks):
+        _gru_backward_rows(chunk * size, min(batch, (chunk + 1) * size), dproj, dhs, kernel_t, kernel_h_t, hs, gates, candidate_recurrent, step_mask, recurrent_mask, reset_after, d_candidate, dh0)
