@@ -2,6 +2,10 @@
 
 Together with the primitives this is the whole op set; ``numeras.ops`` exposes it under
 Keras 3's names and signatures.
+
+Length: far over the house's ~700 lines because it is a flat table of Keras 3's composite ops,
+most a few lines each, in ``keras.ops``'s order; the primitives (``ops/``) and the namespaces
+(``numeras/ops/``) hold the rest.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ describes, as its ``_keras_mask`` attribute (eager ``Tensor``s and ``SymbolicTen
 write a layer that reads masks: ``def call(self, inputs, mask=None)``), and sets the outputs' mask
 to ``compute_mask(inputs, mask)`` when the layer ``supports_masking`` (by default: the input's mask
 passed through). A layer that does not support masking drops the mask, with Keras's warning.
+
+Length: over the house's ~700 lines because ``Layer.__call__`` is one protocol (build on first
+call, symbolic dispatch, the training flag, autocast, masks in and out, activity regularization,
+``stateless_call``) and the helpers below the class serve only that protocol.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ The affine warp is NumPy, not SciPy: every output pixel's source position is com
 matrix product and sampled bilinearly (``interpolation_order=1``, the default) or at the nearest
 pixel (order 0), with SciPy's ``ndimage`` edge modes ('nearest', 'reflect', 'wrap',
 'constant'), so results equal Keras's ``scipy.ndimage.affine_transform`` call.
+
+Length: over the house's ~700 lines because the legacy ``ImageDataGenerator`` is one unit (its
+random transform, ``flow`` and ``flow_from_directory`` share the generator's settings and draw
+order, which must stay Keras's for seeded results to match); it is frozen, Keras 2 API.
 """
 
 from __future__ import annotations

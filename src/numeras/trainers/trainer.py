@@ -1,7 +1,11 @@
 """``Trainer``: how a model is trained (Keras 3's ``trainers/trainer.py``). ``compile`` chooses
 the optimizer, loss and metrics; ``fit``, ``evaluate`` and ``predict`` run the loops over an
 ``EpochIterator``, each step going through ``train_step`` / ``test_step`` / ``predict_step`` so
-subclasses can replace a step and keep the loop. ``Model`` is ``Trainer`` plus ``Layer``."""
+subclasses can replace a step and keep the loop. ``Model`` is ``Trainer`` plus ``Layer``.
+
+Length: over the house's ~700 lines because ``Trainer`` is Keras's whole training surface in one
+class (compile, three loops, three steps, the ``*_on_batch`` calls, compile config and the first
+edition's ``*_generator`` methods); the shared data path already lives in ``epoch_iterator.py``."""
 
 from __future__ import annotations
 
