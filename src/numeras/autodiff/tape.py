@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from numeras.autodiff import graph
+from numeras.autodiff import grad_mode, gradients, graph
 from numeras.autodiff.tensor import Tensor, wrap
 from numeras.backend import xp
 from numeras.utils.tree import flatten, pack_sequence_as
@@ -31,7 +31,7 @@ class GradientTape:
         self._switched_on: list[Tensor] = []  # tensors whose requires_grad watch() turned on
 
     def __enter__(self) -> GradientTape:
-        self._recording = graph.enable_grad()
+        self._recording = grad_mode.enable_grad()
         self._recording.__enter__()
         return self
 
@@ -120,7 +120,7 @@ class GradientTape:
             if g is not None and sinks is None:
                 # Without `out`, hand out arrays nobody else holds. One array can reach two sources
                 # (`a + b` passes the same one to both): copy the second.
-                g = xp.array(g, copy=True) if id(g) in handed_out else graph.owned(g)
+                g = xp.array(g, copy=True) if id(g) in handed_out else gradients.owned(g)
                 handed_out.add(id(g))
             results.append(None if g is None else wrap(g))
         return _unflatten(sources, results)

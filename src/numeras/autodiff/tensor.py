@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from numeras import backend
-from numeras.autodiff import graph
-from numeras.autodiff.graph import _GradMode
+from numeras.autodiff import gradients, graph
+from numeras.autodiff.grad_mode import _GradMode
 from numeras.backend import standardize_dtype, xp
 
 _KERAS_MASKS: dict[int, Any] = {}
@@ -161,7 +161,7 @@ class Tensor:
                 leaf.grad = leaf.grad + g
                 continue
             # One array can reach two leaves (`a + b` passes the same one to both): copy the second.
-            leaf.grad = xp.array(g, copy=True) if id(g) in handed_out else graph.owned(g)
+            leaf.grad = xp.array(g, copy=True) if id(g) in handed_out else gradients.owned(g)
             handed_out.add(id(leaf.grad))
 
     def zero_grad(self) -> None:

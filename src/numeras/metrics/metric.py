@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from numeras import backend
-from numeras.autodiff.graph import no_grad
+from numeras.autodiff.grad_mode import no_grad
 from numeras.autodiff.tensor import Tensor
 from numeras.autodiff.variable import Variable
 from numeras.backend import xp

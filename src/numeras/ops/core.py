@@ -205,7 +205,7 @@ def custom_gradient(f):
     """Decorate ``f(*args) -> (y, grad_fn)`` so that y's gradient is ``grad_fn(upstream)``
     (one gradient per argument, or one tensor for a single argument) instead of the
     derivative of f's own ops, as Keras's ``ops.custom_gradient``."""
-    from numeras.autodiff.graph import no_grad
+    from numeras.autodiff.grad_mode import no_grad
     from numeras.autodiff.ops import record
     from numeras.autodiff.tensor import wrap
 

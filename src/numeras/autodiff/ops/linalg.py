@@ -3,7 +3,7 @@ Dense layer fused into one primitive."""
 
 from __future__ import annotations
 
-from numeras.autodiff.graph import writes_into
+from numeras.autodiff.gradients import writes_into
 from numeras.autodiff.ops._core import as_tensor, pair, record
 from numeras.autodiff.ops.elementwise import add, relu, relu_grad
 from numeras.autodiff.tensor import Tensor
