@@ -240,3 +240,33 @@ def test_the_books_seed_program_trains_on_two_processes_with_one_line_added(tmp_
     accuracies = [float(value) for value in re.findall(r"test_acc: ([0-9.]+\d)", result.stdout)]
     assert len(accuracies) == 2 and accuracies[0] == accuracies[1] and accuracies[0] > 0.97
     assert result.stdout.count("Epoch 5/5") == 1  # one progress bar: rank 0's
+
+
+def _keras_python() -> str | None:
+    """A Python where Keras 3 imports: $NUMERAS_KERAS_PYTHON (CI sets it), else the peers venv."""
+    for candidate in (os.environ.get("NUMERAS_KERAS_PYTHON"), "/work/peers/bin/python"):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+@pytest.mark.skipif(_keras_python() is None, reason="no Python with Keras: set NUMERAS_KERAS_PYTHON")
+def test_a_model_saved_by_a_distributed_run_loads_in_keras(distributed, tmp_path):
+    out, (rank0, _) = distributed
+    rng = np.random.default_rng(0)
+    rng.normal(size=(600, 16))  # the program's training inputs come first
+    np.save(tmp_path / "x.npy", rng.normal(size=(203, 16)).astype("float32"))
+    code = (
+        "import sys, numpy as np, keras\n"
+        "model = keras.models.load_model(sys.argv[1])\n"
+        "np.save(sys.argv[3], np.asarray(model.predict(np.load(sys.argv[2]), verbose=0)))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(KERAS_BACKEND="jax", JAX_PLATFORMS="cpu", TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run(
+        [_keras_python(), "-c", code, str(out / "files" / "model_rank0.keras"), str(tmp_path / "x.npy"),
+         str(tmp_path / "keras.npy")],
+        capture_output=True, text=True, timeout=180, env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    np.testing.assert_allclose(np.load(tmp_path / "keras.npy"), rank0["predictions"], rtol=1e-5, atol=1e-6)
