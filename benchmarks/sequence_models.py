@@ -416,7 +416,7 @@ def main(argv: list[str] | None = None) -> None:
         f"RANDOM data of the real shapes ({samples} samples, {batches} batches per full epoch; no accuracy), "
         f"{args.epochs} epochs, {args.rounds} round(s)"
     )
-    if args.samples:
+    if args.samples and args.samples != workload["samples"]:
         print(f"--samples {args.samples}: the epoch is {samples} samples, not the workload's {workload['samples']}")
     if args.steps:
         trained = full_batches(workload, min(samples, args.steps * workload["batch_size"]))
