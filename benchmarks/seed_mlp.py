@@ -694,10 +694,20 @@ def start_busy_process(python: str) -> subprocess.Popen:
     return subprocess.Popen([python, "-c", "while True: pass"])
 
 
-def run_worker(python: str, framework: str, args: argparse.Namespace, seed: int, data: str) -> dict[str, Any]:
+def run_worker(
+    python: str,
+    framework: str,
+    args: argparse.Namespace,
+    seed: int,
+    data: str,
+    script: Path | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """One worker subprocess: ``script`` (default this file) re-invoked with ``--worker`` and the
+    common options, then ``extra_args`` (what another benchmark built on this harness adds)."""
     command = [
         python,
-        str(Path(__file__).resolve()),
+        str(script or Path(__file__).resolve()),
         "--worker",
         framework,
         "--workload",
@@ -708,6 +718,7 @@ def run_worker(python: str, framework: str, args: argparse.Namespace, seed: int,
         str(seed),
         "--data",
         data,
+        *extra_args,
     ]
     busy = start_busy_process(python) if args.busy else None
     try:
@@ -984,29 +995,7 @@ def main(argv: list[str] | None = None) -> None:
     if not chosen:
         raise SystemExit("seed_mlp: nothing to run.")
 
-    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in chosen}
-    imports: dict[str, list[float | None]] = {name: [] for name in chosen}
-    for round_index in range(args.rounds):
-        # rotate the order so that no framework always runs first (cold caches) or last
-        shift = round_index % len(chosen)
-        order = chosen[shift:] + chosen[:shift]
-        for name in order:
-            if not args.no_import_time:
-                imports[name].append(measure_import(python_of[name], name))
-            result = run_worker(python_of[name], name, args, args.seed + round_index, data)
-            runs[name].append(result)
-            if "error" in result:
-                status = f"failed: {result['error']}"
-            else:
-                times = result["epoch_seconds"]
-                status = (
-                    f"{steady_epoch_seconds(times):.3f} s/epoch (first {times[0]:.2f} s), "
-                    f"acc {_fmt(result.get('test_accuracy'), '.4f')}, peak {result['peak_rss_mb']:.0f} MB"
-                )
-                status += "; wall s " + " ".join(f"{t:.2f}" for t in times) + _probe_status(result.get("extra", {}))
-            imported = _fmt(imports[name][-1] if imports[name] else None, ".2f")
-            print(f"round {round_index + 1}/{args.rounds} {name:17s} {status}; import {imported} s", flush=True)
-
+    runs, imports = run_rounds(chosen, python_of, args, data)
     summaries = [summarise(name, runs[name], imports[name]) for name in chosen]
     print_report(summaries, args.epochs)
     if args.json:
@@ -1024,6 +1013,42 @@ def main(argv: list[str] | None = None) -> None:
         }
         Path(args.json).write_text(json.dumps(payload, indent=2))
         print(f"\nraw results written to {args.json}")
+
+
+def run_rounds(
+    chosen: list[str],
+    python_of: dict[str, str],
+    args: argparse.Namespace,
+    data: str,
+    script: Path | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[float | None]]]:
+    """Every chosen framework once per round, the order rotated each round, one line printed per
+    run: (each framework's worker results, its import times). ``script`` and ``extra_args`` as
+    :func:`run_worker`'s."""
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in chosen}
+    imports: dict[str, list[float | None]] = {name: [] for name in chosen}
+    for round_index in range(args.rounds):
+        # rotate the order so that no framework always runs first (cold caches) or last
+        shift = round_index % len(chosen)
+        order = chosen[shift:] + chosen[:shift]
+        for name in order:
+            if not args.no_import_time:
+                imports[name].append(measure_import(python_of[name], name))
+            result = run_worker(python_of[name], name, args, args.seed + round_index, data, script, extra_args)
+            runs[name].append(result)
+            if "error" in result:
+                status = f"failed: {result['error']}"
+            else:
+                times = result["epoch_seconds"]
+                status = (
+                    f"{steady_epoch_seconds(times):.3f} s/epoch (first {times[0]:.2f} s), "
+                    f"acc {_fmt(result.get('test_accuracy'), '.4f')}, peak {result['peak_rss_mb']:.0f} MB"
+                )
+                status += "; wall s " + " ".join(f"{t:.2f}" for t in times) + _probe_status(result.get("extra", {}))
+            imported = _fmt(imports[name][-1] if imports[name] else None, ".2f")
+            print(f"round {round_index + 1}/{args.rounds} {name:17s} {status}; import {imported} s", flush=True)
+    return runs, imports
 
 
 if __name__ == "__main__":

@@ -47,3 +47,41 @@ def test_convnet_products_are_numeras_im2col_shapes():
         ((64, 64), (64, 576)), ((64, 10), (10, 64)),
     ]
     assert len(shapes) == 2 + 3 + 3 + 6
+
+
+def _load_sequence_models():
+    path = SCRIPT.parent / "sequence_models.py"
+    spec = importlib.util.spec_from_file_location("sequence_models_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sequence_workload_runs_numeras_imdb_lstm_at_tiny_shapes():
+    bench = _load_sequence_models()
+    tiny = dict(bench.WORKLOADS["imdb-lstm"], vocabulary=50, embedding=4, units=3, length=7, batch_size=8)
+    # 40 samples are 5 batches; --steps 2 trains 16 samples (2 batches) and scales the time by 5/2.
+    epoch_seconds, extra = bench.run_workload("numeras", tiny, epochs=1, seed=0, samples=40, steps=2)
+    assert extra["batches_trained"] == 2 and extra["full_batches"] == 5
+    assert epoch_seconds == [t * 2.5 for t in extra["raw_epoch_seconds"]]
+    # Embedding 50x4, LSTM 4 * 3 * (4 + 3 + 1), Dense 3 + 1
+    assert extra["parameters"] == 50 * 4 + 4 * 3 * (4 + 3 + 1) + 3 + 1
+    assert extra["final_train_loss"] > 0
+
+
+def test_sequence_models_build_the_books_shapes_at_tiny_sizes():
+    import numpy as np
+
+    from numeras import layers, models
+
+    bench = _load_sequence_models()
+    gru = dict(bench.WORKLOADS["jena-gru-dropout"], features=3, units=2, length=5)
+    model = bench.keras_style_model(layers, models, gru)
+    # reset_after GRU: 3 * units * (features + units) + 2 * 3 * units biases; Dense(1)
+    assert model.count_params() == 3 * 2 * (3 + 2) + 2 * 3 * 2 + 2 + 1
+    assert model.layers[1].recurrent_dropout == 0.2
+    transformer = dict(bench.WORKLOADS["transformer"], vocabulary=30, embedding=4, heads=2, dense=3, length=6)
+    model = bench.keras_style_model(layers, models, transformer)
+    tokens, _ = bench.random_data(transformer, 5, seed=0)
+    assert tokens.shape == (5, 6) and tokens.max() < 30
+    assert np.asarray(model.predict(tokens, verbose=0)).shape == (5, 1)
