@@ -287,3 +287,30 @@ def split_dataset(
         return result.batch(batch_size) if batch_size else result
 
     return to_dataset(samples[:left]), to_dataset(samples[len(samples) - right :])
+
+
+def datasets_for_subset(
+    make, paths: list, labels, *, validation_split, subset, shuffle: bool, verbose: bool, caller: str,
+    directory: str, kind: str,
+):
+    """``make(paths, labels, shuffle)`` on the files ``subset`` names: "training" or "validation"
+    (one dataset), "both" (a list of the two; the validation one unshuffled), or None (all files).
+    ``kind`` names the files in errors ("images", "text files")."""
+    if subset == "both":
+        train_paths, train_labels = get_training_or_validation_split(paths, labels, validation_split, "training", verbose)
+        val_paths, val_labels = get_training_or_validation_split(paths, labels, validation_split, "validation", verbose)
+        if not train_paths:
+            raise ValueError(f"{caller}: no training {kind} left in {directory!r} after the validation split.")
+        if not val_paths:
+            raise ValueError(
+                f"{caller}: no validation {kind} in {directory!r}: validation_split={validation_split} "
+                f"of {len(paths)} files rounds down to 0. Use a larger split or more files."
+            )
+        return [make(train_paths, train_labels, shuffle), make(val_paths, val_labels, False)]
+    paths, labels = get_training_or_validation_split(paths, labels, validation_split, subset, verbose)
+    if not paths:
+        raise ValueError(
+            f"{caller}: no {kind} in the {subset} subset of {directory!r} (validation_split="
+            f"{validation_split} of too few files). Use a larger split or more files."
+        )
+    return make(paths, labels, shuffle)

@@ -242,27 +242,7 @@ def image_dataset_from_directory(
         dataset.file_paths = list(paths)
         return dataset
 
-    if subset == "both":
-        train_paths, train_labels = dataset_utils.get_training_or_validation_split(
-            image_paths, labels, validation_split, "training", verbose
-        )
-        val_paths, val_labels = dataset_utils.get_training_or_validation_split(
-            image_paths, labels, validation_split, "validation", verbose
-        )
-        if not train_paths:
-            raise ValueError(f"{_CALLER}: no training images left in {directory!r} after the validation split.")
-        if not val_paths:
-            raise ValueError(
-                f"{_CALLER}: no validation images in {directory!r}: validation_split={validation_split} "
-                f"of {len(image_paths)} files rounds down to 0. Use a larger split or more files."
-            )
-        return [make(train_paths, train_labels, shuffle), make(val_paths, val_labels, False)]
-    image_paths, labels = dataset_utils.get_training_or_validation_split(
-        image_paths, labels, validation_split, subset, verbose
+    return dataset_utils.datasets_for_subset(
+        make, image_paths, labels, validation_split=validation_split, subset=subset, shuffle=shuffle,
+        verbose=verbose, caller=_CALLER, directory=directory, kind="images",
     )
-    if not image_paths:
-        raise ValueError(
-            f"{_CALLER}: no images in the {subset} subset of {directory!r} (validation_split="
-            f"{validation_split} of too few files). Use a larger split or more files."
-        )
-    return make(image_paths, labels, shuffle)

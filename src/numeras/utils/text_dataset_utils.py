@@ -119,27 +119,7 @@ def text_dataset_from_directory(
         dataset.file_paths = list(paths)
         return dataset
 
-    if subset == "both":
-        train_paths, train_labels = dataset_utils.get_training_or_validation_split(
-            file_paths, labels, validation_split, "training", verbose
-        )
-        val_paths, val_labels = dataset_utils.get_training_or_validation_split(
-            file_paths, labels, validation_split, "validation", verbose
-        )
-        if not train_paths:
-            raise ValueError(f"{_CALLER}: no training text files left in {directory!r} after the validation split.")
-        if not val_paths:
-            raise ValueError(
-                f"{_CALLER}: no validation text files in {directory!r}: validation_split={validation_split} "
-                f"of {len(file_paths)} files rounds down to 0. Use a larger split or more files."
-            )
-        return [make(train_paths, train_labels, shuffle), make(val_paths, val_labels, False)]
-    file_paths, labels = dataset_utils.get_training_or_validation_split(
-        file_paths, labels, validation_split, subset, verbose
+    return dataset_utils.datasets_for_subset(
+        make, file_paths, labels, validation_split=validation_split, subset=subset, shuffle=shuffle,
+        verbose=verbose, caller=_CALLER, directory=directory, kind="text files",
     )
-    if not file_paths:
-        raise ValueError(
-            f"{_CALLER}: no text files in the {subset} subset of {directory!r} (validation_split="
-            f"{validation_split} of too few files). Use a larger split or more files."
-        )
-    return make(file_paths, labels, shuffle)
