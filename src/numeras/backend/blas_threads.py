@@ -79,12 +79,25 @@ class _BlasLibraries:
                 controller.set_num_threads(original)
 
 
+_CONTROLLERS: list | None = None
+
+
+def blas_controllers() -> list:
+    """threadpoolctl's controllers of the loaded BLAS libraries (found once: finding them scans
+    every loaded library), or [] without threadpoolctl. The tuner and the recurrent ops use them."""
+    global _CONTROLLERS
+    if _CONTROLLERS is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # a dependency, but a broken environment should still train
+            _CONTROLLERS = []
+        else:
+            _CONTROLLERS = list(ThreadpoolController().select(user_api="blas").lib_controllers)
+    return _CONTROLLERS
+
+
 def _find_libraries() -> _BlasLibraries | None:
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # a dependency, but a broken environment should still train
-        return None
-    controllers = ThreadpoolController().select(user_api="blas").lib_controllers
+    controllers = blas_controllers()
     return _BlasLibraries(controllers) if controllers else None
 
 

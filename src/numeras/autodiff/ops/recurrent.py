@@ -36,6 +36,7 @@ import functools
 from numeras.autodiff.ops._core import as_tensor, constant, record
 from numeras.autodiff.tensor import Tensor
 from numeras.backend import kernels, xp
+from numeras.backend.blas_threads import blas_controllers
 
 _GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
 
@@ -168,7 +169,7 @@ def _on_one_blas_thread(function):
 
     @functools.wraps(function)
     def run(*args, **kwargs):
-        libraries = _blas_libraries()
+        libraries = blas_controllers()
         counts = [library.num_threads for library in libraries]
         for library, count in zip(libraries, counts):
             if count > 1:
@@ -183,20 +184,6 @@ def _on_one_blas_thread(function):
     return run
 
 
-_BLAS_LIBRARIES: list | None = None
-
-
-def _blas_libraries() -> list:
-    """threadpoolctl's controllers of the loaded BLAS libraries (found once), or [] without it."""
-    global _BLAS_LIBRARIES
-    if _BLAS_LIBRARIES is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:
-            _BLAS_LIBRARIES = []
-        else:
-            _BLAS_LIBRARIES = list(ThreadpoolController().select(user_api="blas").lib_controllers)
-    return _BLAS_LIBRARIES
 
 
 @_on_one_blas_thread
