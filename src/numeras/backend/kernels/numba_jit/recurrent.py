@@ -103,16 +103,19 @@ def _tanh_from(z, e):  # pragma: no cover - compiled
 
 
 @_jit
-def _product(left, right, out, lo, hi):  # pragma: no cover - compiled
-    """out[lo:hi] = left[lo:hi] @ right for small C-contiguous 2-D arrays (the per-step recurrent
-    products of one chunk of batch rows).
+def _product(left, scale, right, out, lo, hi, offset):  # pragma: no cover - compiled
+    """out[lo:hi] = (left[:, offset:offset + K] * scale)[lo:hi] @ right for small C-contiguous 2-D
+    arrays, K = len(right) (the per-step recurrent products of one chunk of batch rows; ``scale``
+    (B, K) is a recurrent dropout mask, or None).
 
     Two rows of ``left`` and four of ``right`` at a time: each pass over an output row adds four
     products, so the loads and stores of ``out`` (the bottleneck of a one-product-per-pass loop)
     are a quarter as many, and each loaded entry of ``right`` serves two rows. The innermost loop
-    runs along rows of ``right`` and ``out`` and vectorises; ~2.5x the one-term loop at
-    128 x 32 x 128 on the project's machine (AVX-512)."""
-    inner = left.shape[1]
+    runs along whole rows of ``right`` and ``out`` from index 0 and vectorises (~2.5x the one-term
+    loop at 128 x 32 x 128 on the project's machine, AVX-512); a loop over part of a row starting
+    at a variable column does not (numba's negative-index check stays in it: ~6x slower), which
+    is why the dropout paths below multiply whole gate blocks held in arrays of their own."""
+    inner = right.shape[0]
     width = out.shape[1]
     paired = hi - (hi - lo) % 2
     grouped = inner - inner % 4
@@ -121,14 +124,21 @@ def _product(left, right, out, lo, hi):  # pragma: no cover - compiled
             out[b, j] = 0
             out[b + 1, j] = 0
         for k in range(0, grouped, 4):
-            a0, a1, a2, a3 = left[b, k], left[b, k + 1], left[b, k + 2], left[b, k + 3]
-            c0, c1, c2, c3 = left[b + 1, k], left[b + 1, k + 1], left[b + 1, k + 2], left[b + 1, k + 3]
+            i = offset + k
+            a0, a1, a2, a3 = left[b, i], left[b, i + 1], left[b, i + 2], left[b, i + 3]
+            c0, c1, c2, c3 = left[b + 1, i], left[b + 1, i + 1], left[b + 1, i + 2], left[b + 1, i + 3]
+            if scale is not None:
+                a0, a1, a2, a3 = a0 * scale[b, k], a1 * scale[b, k + 1], a2 * scale[b, k + 2], a3 * scale[b, k + 3]
+                c0, c1 = c0 * scale[b + 1, k], c1 * scale[b + 1, k + 1]
+                c2, c3 = c2 * scale[b + 1, k + 2], c3 * scale[b + 1, k + 3]
             for j in range(width):
                 r0, r1, r2, r3 = right[k, j], right[k + 1, j], right[k + 2, j], right[k + 3, j]
                 out[b, j] += a0 * r0 + a1 * r1 + a2 * r2 + a3 * r3
                 out[b + 1, j] += c0 * r0 + c1 * r1 + c2 * r2 + c3 * r3
         for k in range(grouped, inner):
-            a0, c0 = left[b, k], left[b + 1, k]
+            a0, c0 = left[b, offset + k], left[b + 1, offset + k]
+            if scale is not None:
+                a0, c0 = a0 * scale[b, k], c0 * scale[b + 1, k]
             for j in range(width):
                 out[b, j] += a0 * right[k, j]
                 out[b + 1, j] += c0 * right[k, j]
@@ -136,52 +146,64 @@ def _product(left, right, out, lo, hi):  # pragma: no cover - compiled
         for j in range(width):
             out[b, j] = 0
         for k in range(inner):
-            a0 = left[b, k]
+            a0 = left[b, offset + k] if scale is None else left[b, offset + k] * scale[b, k]
             for j in range(width):
                 out[b, j] += a0 * right[k, j]
 
 
 @_jit
-def _times(left, kernel, mask, units, out, lo, hi):  # pragma: no cover - compiled
-    """out[:, block g] = (left * mask[g]) @ kernel[:, block g] for the kernel's column blocks of
-    ``units`` (``mask`` (G, B, U) or None), as loops whose inner index runs along kernel rows
-    (``_product`` without a mask).
+def _column_blocks(kernel, units):  # pragma: no cover - compiled
+    """The kernel's column blocks of ``units`` as one C-contiguous (G, K, units) array: the
+    right-hand sides of the per-gate products when recurrent dropout masks each gate's input."""
+    rows, width = kernel.shape
+    blocks = np.empty((width // units, rows, units), dtype=kernel.dtype)
+    for g in range(width // units):
+        for k in range(rows):
+            for j in range(units):
+                blocks[g, k, j] = kernel[k, g * units + j]
+    return blocks
+
+
+@_jit
+def _times(left, kernel, blocks, mask, out, part, lo, hi):  # pragma: no cover - compiled
+    """out[:, block g] = (left * mask[g]) @ kernel[:, block g] for the kernel's column blocks
+    (``blocks``: ``_column_blocks(kernel)``; ``mask`` (G, B, U) or None; ``part`` (B, U) holds one
+    block's product): ``_product`` once, or once per block.
 
     Not np.dot: numba's np.dot calls SciPy's OpenBLAS, whose threads then contend with NumPy's
     (each pool spins after its products); on a busy 2-core machine an LSTM forward took 0.25-1.4 s
     instead of 33 ms. ``_product`` costs ~6 ms of CPU per 500 steps at 128 x 32 x 128, where a
     one-term loop cost 16 ms and np.dot 8-17 ms (quiet machine)."""
     if mask is None:
-        _product(left, kernel, out, lo, hi)
+        _product(left, None, kernel, out, lo, hi, 0)
         return
-    width = out.shape[1]
-    for b in range(lo, hi):
-        for j in range(width):
-            out[b, j] = 0
-        for g in range(width // units):
-            for k in range(units):
-                hk = left[b, k] * mask[g, b, k]
-                for j in range(g * units, (g + 1) * units):
-                    out[b, j] += hk * kernel[k, j]
+    units = part.shape[1]
+    for g in range(blocks.shape[0]):
+        _product(left, mask[g], blocks[g], part, lo, hi, 0)
+        for b in range(lo, hi):
+            for j in range(units):
+                out[b, g * units + j] = part[b, j]
 
 
 @_jit
-def _times_transposed(dz, kernel_t, mask, units, out, lo, hi):  # pragma: no cover - compiled
+def _times_transposed(dz, kernel_t, mask, out, part, lo, hi):  # pragma: no cover - compiled
     """out = sum over blocks g of (dz[:, block g] @ kernel_t[block g, :]) * mask[g] (the gradient
     of ``_times`` w.r.t. ``left``); ``kernel_t`` is the kernel transposed, C-contiguous, so the
-    inner loop runs along its rows."""
+    inner loop runs along its rows, and its row blocks are contiguous. ``part`` (B, U) holds one
+    block's product before its mask."""
     if mask is None:
-        _product(dz, kernel_t, out, lo, hi)
+        _product(dz, None, kernel_t, out, lo, hi, 0)
         return
-    width = dz.shape[1]
-    for b in range(lo, hi):
-        for k in range(units):
-            out[b, k] = 0
-        for g in range(width // units):
-            for j in range(g * units, (g + 1) * units):
-                d = dz[b, j]
-                for k in range(units):
-                    out[b, k] += d * kernel_t[j, k] * mask[g, b, k]
+    units = out.shape[1]
+    blocks = kernel_t.reshape(kernel_t.shape[0] // units, units, units)
+    for g in range(blocks.shape[0]):
+        _product(dz, None, blocks[g], part, lo, hi, g * units)
+        for b in range(lo, hi):
+            for k in range(units):
+                if g == 0:
+                    out[b, k] = part[b, k] * mask[g, b, k]
+                else:
+                    out[b, k] += part[b, k] * mask[g, b, k]
 
 
 @_jit
@@ -267,8 +289,10 @@ def _simple_rnn_forward_rows(lo, hi, proj, kernel, step_mask, recurrent_mask, hs
     z = np.zeros((batch, units), dtype=proj.dtype)
     e = np.zeros((batch, units), dtype=proj.dtype)
     scratch = np.empty(batch * units, dtype=proj.dtype)
+    gate_kernels = _column_blocks(kernel, units)  # the per-gate products of recurrent dropout
+    part = np.empty((batch, units), dtype=proj.dtype)
     for t in range(steps):
-        _times(hs[t], kernel, recurrent_mask, units, z, lo, hi)
+        _times(hs[t], kernel, gate_kernels, recurrent_mask, z, part, lo, hi)
         for b in range(lo, hi):
             for u in range(units):
                 z[b, u] += proj[t, b, u]
@@ -290,6 +314,7 @@ def _simple_rnn_backward_rows(lo, hi, dhs, kernel_t, hs, step_mask, recurrent_ma
     steps, batch, units = dproj.shape
     carry = np.zeros((batch, units), dtype=dproj.dtype)
     through = np.empty((batch, units), dtype=dproj.dtype)
+    part = np.empty((batch, units), dtype=dproj.dtype)  # one gate block's product (dropout)
     for t in range(steps - 1, -1, -1):
         for b in range(lo, hi):
             masked = _masked(step_mask, t, b)
@@ -298,7 +323,7 @@ def _simple_rnn_backward_rows(lo, hi, dhs, kernel_t, hs, step_mask, recurrent_ma
                 carry[b, u] = dh
                 h = hs[t + 1, b, u]
                 dproj[t, b, u] = 0 if masked else dh * (_ONE - h * h)
-        _times_transposed(dproj[t], kernel_t, recurrent_mask, units, through, lo, hi)
+        _times_transposed(dproj[t], kernel_t, recurrent_mask, through, part, lo, hi)
         for b in range(lo, hi):
             if not _masked(step_mask, t, b):
                 carry[b] = through[b]
@@ -318,8 +343,10 @@ def _lstm_forward_rows(lo, hi, proj, kernel, step_mask, recurrent_mask, hs, cs, 
     e = np.zeros((batch, width), dtype=proj.dtype)
     e_c = np.zeros((batch, units), dtype=proj.dtype)
     scratch = np.empty(batch * width, dtype=proj.dtype)
+    gate_kernels = _column_blocks(kernel, units)  # the per-gate products of recurrent dropout
+    part = np.empty((batch, units), dtype=proj.dtype)
     for t in range(steps):
-        _times(hs[t], kernel, recurrent_mask, units, z, lo, hi)
+        _times(hs[t], kernel, gate_kernels, recurrent_mask, z, part, lo, hi)
         for b in range(lo, hi):
             for j in range(width):
                 z[b, j] += proj[t, b, j]
@@ -364,6 +391,7 @@ def _lstm_backward_rows(lo, hi, dproj, dhs, dc_last, kernel_t, hs, cs, gates, st
     dh_carry = np.zeros((batch, units), dtype=dproj.dtype)
     dc_carry = dc_last.copy()
     through = np.empty((batch, units), dtype=dproj.dtype)
+    part = np.empty((batch, units), dtype=dproj.dtype)  # one gate block's product (dropout)
     e_c = np.zeros((batch, units), dtype=dproj.dtype)
     scratch = np.empty(batch * units, dtype=dproj.dtype)
     for t in range(steps - 1, -1, -1):
@@ -392,7 +420,7 @@ def _lstm_backward_rows(lo, hi, dproj, dhs, dc_last, kernel_t, hs, cs, gates, st
                 dz[2 * units + u] = dc * i * (_ONE - g * g)
                 dz[3 * units + u] = dh * tanh_c * o * (_ONE - o)
                 dc_carry[b, u] = dc * f
-        _times_transposed(dproj[t], kernel_t, recurrent_mask, units, through, lo, hi)
+        _times_transposed(dproj[t], kernel_t, recurrent_mask, through, part, lo, hi)
         for b in range(lo, hi):
             if not _masked(step_mask, t, b):
                 dh_carry[b] = through[b]
@@ -416,9 +444,12 @@ def _gru_forward_rows(lo, hi, proj, kernel, kernel_h, recurrent_bias, step_mask,
     pre_h = np.zeros((batch, units), dtype=proj.dtype)
     e_h = np.zeros((batch, units), dtype=proj.dtype)
     scratch = np.empty(batch * 2 * units, dtype=proj.dtype)
+    gate_kernels = _column_blocks(kernel, units)  # the per-gate products of recurrent dropout
+    gate_kernels_h = kernel_h.reshape(1, units, units)
+    part = np.empty((batch, units), dtype=proj.dtype)
     for t in range(steps):
         # z and r: sigmoid(proj + inner), one exp over the block.
-        _times(hs[t], kernel, recurrent_mask, units, inner, lo, hi)
+        _times(hs[t], kernel, gate_kernels, recurrent_mask, inner, part, lo, hi)
         for b in range(lo, hi):
             if recurrent_bias is not None:
                 for j in range(blocks * units):
@@ -441,7 +472,7 @@ def _gru_forward_rows(lo, hi, proj, kernel, kernel_h, recurrent_bias, step_mask,
                 for u in range(units):
                     candidate_recurrent[t, b, u] = a[b, units + u] * hs[t, b, u]
             # (r * h) times the candidate's dropout mask, then its product: _times applies the mask.
-            _times(candidate_recurrent[t], kernel_h, h_mask, units, pre_h, lo, hi)
+            _times(candidate_recurrent[t], kernel_h, gate_kernels_h, h_mask, pre_h, part, lo, hi)
             if h_mask is not None:
                 for b in range(lo, hi):
                     for u in range(units):
@@ -477,6 +508,7 @@ def _gru_backward_rows(lo, hi, dproj, dhs, kernel_t, kernel_h_t, hs, gates, cand
     dah = np.zeros((batch, units), dtype=dproj.dtype)
     d_reset_h = np.empty((batch, units), dtype=dproj.dtype)
     through = np.empty((batch, units), dtype=dproj.dtype)
+    part = np.empty((batch, units), dtype=dproj.dtype)  # one gate block's product (dropout)
     for t in range(steps - 1, -1, -1):
         for b in range(lo, hi):
             masked = _masked(step_mask, t, b)
@@ -510,7 +542,7 @@ def _gru_backward_rows(lo, hi, dproj, dhs, kernel_t, kernel_h_t, hs, gates, cand
                     rec[b, units + u] = dproj[t, b, units + u]
                     rec[b, 2 * units + u] = d_inner_h
         else:
-            _times_transposed(dah, kernel_h_t, None, units, d_reset_h, lo, hi)
+            _times_transposed(dah, kernel_h_t, None, d_reset_h, None, lo, hi)
             for b in range(lo, hi):
                 for u in range(units):
                     r = gates[t, b, units + u]
@@ -525,7 +557,7 @@ def _gru_backward_rows(lo, hi, dproj, dhs, kernel_t, kernel_h_t, hs, gates, cand
                     if recurrent_mask is not None:
                         through_reset = through_reset * recurrent_mask[2, b, u]
                     d_reset_h[b, u] = through_reset
-        _times_transposed(rec, kernel_t, recurrent_mask, units, through, lo, hi)
+        _times_transposed(rec, kernel_t, recurrent_mask, through, part, lo, hi)
         for b in range(lo, hi):
             if _masked(step_mask, t, b):
                 continue
