@@ -321,6 +321,11 @@ def run_workload(
     raw_seconds, extra = runner(workload, data, epochs, seed)
     scale = batches / full_batches(workload, trained)
     extra.update(raw_epoch_seconds=raw_seconds, batches_trained=full_batches(workload, trained), full_batches=batches)
+    # CPU seconds and page faults per epoch are scaled alike, so that cpu/wall compares like with like.
+    if "epoch_cpu_seconds" in extra:
+        extra["epoch_cpu_seconds"] = [seconds * scale for seconds in extra["epoch_cpu_seconds"]]
+    if "epoch_minor_faults" in extra:
+        extra["epoch_minor_faults"] = [round(faults * scale) for faults in extra["epoch_minor_faults"]]
     return [t * scale for t in raw_seconds], extra
 
 
