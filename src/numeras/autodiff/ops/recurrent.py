@@ -20,7 +20,8 @@ Semantics follow Keras 3 (``keras.src.layers.rnn`` with the JAX backend's ``rnn`
   multiplying h_{t-1} before each gate's recurrent product.
 
 Steps 1-3 run with NumPy's BLAS on one thread (when ``threadpoolctl`` is installed; see
-``_on_one_blas_thread``).
+``_on_one_blas_thread``); the big products of steps 1 and 3 are split by rows over the cores
+instead (``numeras.backend.split_products``).
 
 Each op returns ``(output, *final_states)``: ``output`` is (B, T, units) with ``return_sequences``,
 else the last output (B, units). All are differentiable with respect to the inputs, kernel,
@@ -35,7 +36,7 @@ import functools
 
 from numeras.autodiff.ops._core import as_tensor, constant, record
 from numeras.autodiff.tensor import Tensor
-from numeras.backend import kernels, xp
+from numeras.backend import kernels, split_products, xp
 from numeras.backend.blas_threads import blas_controllers
 
 _GATES = {"simple_rnn": 1, "lstm": 4, "gru": 3}
@@ -235,10 +236,10 @@ def _run(op, inputs, kernel, recurrent_kernel, bias, initial_state, mask,
     # 1. The input projection of every step.
     if in_mask is None:
         projected_rows = x_rows
-        proj = x_rows @ w
+        proj = split_products.matmul(x_rows, w)
     elif in_mask_shared:
         projected_rows = (x_time * in_mask[0]).reshape(steps * batch, features)
-        proj = projected_rows @ w
+        proj = split_products.matmul(projected_rows, w)
     else:
         projected_rows = (x_time[None] * in_mask[:, None]).reshape(gates, steps * batch, features)
         per_gate = xp.matmul(projected_rows, w.reshape(features, gates, units).transpose(1, 0, 2))
@@ -295,7 +296,7 @@ def _run(op, inputs, kernel, recurrent_kernel, bias, initial_state, mask,
         dx = dkernel = drec = dbias = None
         if need[0]:
             if in_mask is None or in_mask_shared:
-                dx_time = (dproj_rows @ w.T).reshape(steps, batch, features)
+                dx_time = split_products.matmul(dproj_rows, w.T).reshape(steps, batch, features)
                 if in_mask is not None:
                     dx_time *= in_mask[0]
             else:
@@ -309,7 +310,7 @@ def _run(op, inputs, kernel, recurrent_kernel, bias, initial_state, mask,
             dx = xp.ascontiguousarray(dx_time.transpose(1, 0, 2))
         if need[1]:
             if projected_rows.ndim == 2:
-                dkernel = projected_rows.T @ dproj_rows
+                dkernel = split_products.matmul_transposed(projected_rows, dproj_rows)
             else:
                 blocks = dproj_rows.reshape(steps * batch, gates, units).transpose(1, 0, 2)
                 dkernel = xp.matmul(projected_rows.transpose(0, 2, 1), blocks).transpose(1, 0, 2).reshape(features, width)
@@ -341,7 +342,7 @@ def _recurrent_kernel_grad(op, hs, rec_dz, rec_mask, candidate, reset_after, gat
     dz_rows = rec_dz.reshape(steps * batch, width)
     blocks = gates if not (op == "gru" and not reset_after) else 2
     if rec_mask is None:
-        grad = previous.T @ dz_rows[:, : blocks * units]
+        grad = split_products.matmul_transposed(previous, dz_rows[:, : blocks * units])
     else:
         masked = (hs[:-1][None] * rec_mask[:blocks, None]).reshape(blocks, steps * batch, units)
         per_gate = xp.matmul(masked.transpose(0, 2, 1), dz_rows[:, : blocks * units].reshape(-1, blocks, units).transpose(1, 0, 2))
