@@ -6,7 +6,9 @@ float32), the strategies ``numeras.autodiff.ops.gather`` chose between, and nume
 
 * ``np.add.at``: unbuffered scatter-add;
 * sort + ``np.add.reduceat``: sort the indices, sum runs of equal indices, assign the sums;
-* ``np.bincount`` per column (what ``scatter_add_rows`` uses above a quarter of the table's rows).
+* ``np.bincount`` per column (the NumPy reference kernel above a quarter of the table's rows);
+* the compiled kernel (numba: one pass adding each row in place; what ``scatter_add_rows`` uses when
+  numba is installed).
 
 Run: ``python benchmarks/embedding_scatter.py [--repeat 5]``. Checks all three agree first.
 """
@@ -19,7 +21,8 @@ import timeit
 import numpy as np
 
 from numeras.autodiff import Tensor
-from numeras.autodiff.ops.gather import scatter_add_rows, take_rows
+from numeras.autodiff.ops.gather import take_rows
+from numeras.backend import kernels
 
 
 def main() -> None:
@@ -46,7 +49,14 @@ def main() -> None:
         return out
 
     def bincount_columns():
-        return scatter_add_rows(grads, flat, (rows, width), np.float32)
+        out = np.empty((rows, width), np.float32)
+        kernels.reference("scatter_add_rows")(grads, flat, out)
+        return out
+
+    def compiled():
+        out = np.empty((rows, width), np.float32)
+        kernels.scatter_add_rows(grads, flat, out)
+        return out
 
     table = Tensor(rng.standard_normal((rows, width)).astype(np.float32), requires_grad=True)
     seed = grads.reshape(128, 500, width)
@@ -56,10 +66,12 @@ def main() -> None:
         take_rows(table, indices).backward(seed)
 
     reference = add_at()
-    for candidate in (sort_reduceat, bincount_columns):
+    for candidate in (sort_reduceat, bincount_columns, compiled):
         np.testing.assert_allclose(candidate(), reference, rtol=1e-4, atol=1e-4)
     for name, fn in [("np.add.at", add_at), ("sort + reduceat", sort_reduceat),
-                     ("bincount per column", bincount_columns), ("take_rows fwd+bwd", take_rows_step)]:
+                     ("bincount per column", bincount_columns),
+                     ("compiled" if kernels.compiled() else "compiled (numba absent: NumPy)", compiled),
+                     ("take_rows fwd+bwd", take_rows_step)]:
         times = timeit.repeat(fn, number=3, repeat=args.repeat)
         print(f"{name:22s} {min(times) / 3 * 1e3:8.2f} ms (min of {args.repeat})")
 

@@ -1,18 +1,15 @@
 """Row gathering: ``take_rows(table, indices)`` picks rows of a matrix (an embedding lookup).
 
 The backward pass scatters the output gradient back into the rows that were read, adding the
-gradients of rows read more than once. It never forms a one-hot matrix: for a lookup of
-128 x 500 indices into a 10000 x 32 table, one ``np.bincount`` per column takes ~6 ms where
-``np.add.at`` takes ~20 ms and a sort + ``np.add.reduceat`` ~25 ms (benchmarks/embedding_scatter.py;
-``np.add.at`` is kept for lookups much smaller than the table, where ``bincount``'s
-full-length output would cost more than the scatter itself).
+gradients of rows read more than once (``kernels.scatter_add_rows``: compiled, or NumPy's
+``bincount`` per column). It never forms a one-hot matrix.
 """
 
 from __future__ import annotations
 
 from numeras.autodiff.ops._core import as_tensor, record
 from numeras.autodiff.tensor import Tensor
-from numeras.backend import xp
+from numeras.backend import kernels, xp
 
 
 def take_rows(table, indices) -> Tensor:
@@ -43,18 +40,11 @@ def take_rows(table, indices) -> Tensor:
 def scatter_add_rows(updates, indices, table_shape: tuple, dtype) -> xp.ndarray:
     """A zero array of ``table_shape`` with ``updates[i]`` added to row ``indices[i]`` (repeated
     indices accumulate). ``updates`` has shape indices.shape + table_shape[1:]."""
-    num_rows = table_shape[0]
     flat_indices = indices.reshape(-1)
     row_size = 1
     for n in table_shape[1:]:
         row_size *= n
-    flat_updates = updates.reshape(flat_indices.size, row_size)
-    if flat_indices.size * 4 < num_rows:
-        # Few rows touched: bincount's per-column outputs (num_rows long) would dominate.
-        out = xp.zeros((num_rows, row_size), dtype=dtype)
-        xp.add.at(out, flat_indices, flat_updates)
-        return out.reshape(table_shape)
-    out = xp.empty((num_rows, row_size), dtype=dtype)
-    for j in range(row_size):  # one vectorised pass per column (row_size is the embedding width)
-        out[:, j] = xp.bincount(flat_indices, weights=flat_updates[:, j], minlength=num_rows)
+    flat_updates = updates.reshape(flat_indices.size, row_size).astype(dtype, copy=False)
+    out = xp.empty((table_shape[0], row_size), dtype=dtype)
+    kernels.scatter_add_rows(flat_updates, flat_indices, out)
     return out.reshape(table_shape)

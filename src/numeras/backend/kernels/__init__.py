@@ -26,7 +26,7 @@ import os
 
 from numeras.backend import xp
 
-FAMILIES = ("elementwise", "convolution", "pooling", "softmax", "optimizers", "recurrent")
+FAMILIES = ("elementwise", "convolution", "pooling", "softmax", "optimizers", "recurrent", "gather")
 """The kernel families: each has a ``numpy_ref`` module and (for what it compiles) a ``numba_jit`` one."""
 
 
