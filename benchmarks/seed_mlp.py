@@ -114,6 +114,8 @@ FRAMEWORKS: dict[str, dict[str, Any]] = {
     },
     "keras-torch": {"needs": ["keras", "torch"], "dists": ["keras", "torch"], "backend": "torch", "import": "import keras"},
     "torch": {"needs": ["torch"], "dists": ["torch"], "import": "import torch"},
+    # sequence_models.py's transformer in PyTorch with Keras's attention shapes (elsewhere: plain torch)
+    "torch-keras-mha": {"needs": ["torch"], "dists": ["torch"], "import": "import torch", "runner": "torch"},
     "numpy": {"needs": ["numpy"], "dists": ["numpy"], "import": "import numpy"},
     "blas": {"needs": ["numpy"], "dists": ["numpy"], "import": "import numpy"},
 }

@@ -29,8 +29,11 @@ outside the square root, Keras inside). Where torch differs by construction:
 * ``nn.GRU`` has no recurrent dropout: ``jena-gru-dropout`` in torch drops 20 % of the inputs only.
 * ``nn.GRU`` is the reset-after GRU (Keras 3's default, ``reset_after=True``): the same math.
 * ``nn.MultiheadAttention`` splits ``embed_dim`` over the heads (2 heads of 128), while Keras's
-  ``key_dim=256`` gives each head 256 (projections 256 -> 512): torch's attention does half the
-  projection work. LayerNorm uses Keras's epsilon 1e-3.
+  ``key_dim=256`` gives each head 256 (projections 256 -> 512): torch's attention does about half
+  the multiply-adds. ``torch-keras-mha`` is the same PyTorch program with Keras's shapes instead
+  (``nn.Linear`` projections 256 -> 2 x 256, ``F.scaled_dot_product_attention``, 512 -> 256), the
+  same work as the Keras-style program; for the recurrent workloads it is plain ``torch``.
+  LayerNorm uses Keras's epsilon 1e-3.
 
 ``--steps N`` trains only N batches per epoch (a quick run); every epoch time is then scaled by
 (full batches / N) to an estimated full-epoch time, and the output says so. The first epoch is
@@ -110,7 +113,7 @@ WORKLOADS: dict[str, dict[str, Any]] = {
         "max pooling, dropout 0.5, RMSprop, batch 32, 600 tokens",
     },
 }
-FRAMEWORKS = ("numeras", "numeras-numpy", "keras-jax", "keras-tensorflow", "keras-torch", "torch")
+FRAMEWORKS = ("numeras", "numeras-numpy", "keras-jax", "keras-tensorflow", "keras-torch", "torch", "torch-keras-mha")
 RMSPROP = seed_mlp.RMSPROP
 
 
@@ -216,6 +219,7 @@ def run_keras(workload: dict[str, Any], data: tuple, epochs: int, seed: int) -> 
 def torch_model(workload: dict[str, Any]) -> Any:
     """The workload as a PyTorch user writes it; returns an nn.Module giving logits/values of (N, 1)."""
     import torch
+    import torch.nn.functional as F
     from torch import nn
 
     class Recurrent(nn.Module):
@@ -237,12 +241,33 @@ def torch_model(workload: dict[str, Any]) -> Any:
             sequence, _ = self.recurrent(self.input_dropout(x))
             return self.head(sequence[:, -1])
 
+    class KerasShapedAttention(nn.Module):
+        """Keras's MultiHeadAttention(num_heads, key_dim=width) in PyTorch: every head ``width`` wide."""
+
+        def __init__(self, width: int, heads: int) -> None:
+            super().__init__()
+            self.heads, self.width = heads, width
+            self.query, self.key, self.value = (nn.Linear(width, heads * width) for _ in range(3))
+            self.output = nn.Linear(heads * width, width)
+
+        def forward(self, x: Any, *_: Any, need_weights: bool = False) -> tuple[Any, None]:
+            batch, steps, _ = x.shape
+
+            def heads(projected: Any) -> Any:
+                return projected.view(batch, steps, self.heads, self.width).transpose(1, 2)
+
+            attended = F.scaled_dot_product_attention(heads(self.query(x)), heads(self.key(x)), heads(self.value(x)))
+            return self.output(attended.transpose(1, 2).reshape(batch, steps, self.heads * self.width)), None
+
     class Transformer(nn.Module):
         def __init__(self) -> None:
             super().__init__()
             width = workload["embedding"]
             self.embedding = nn.Embedding(workload["vocabulary"], width)
-            self.attention = nn.MultiheadAttention(width, workload["heads"], batch_first=True)
+            if workload.get("torch_attention") == "keras":
+                self.attention = KerasShapedAttention(width, workload["heads"])
+            else:
+                self.attention = nn.MultiheadAttention(width, workload["heads"], batch_first=True)
             self.norm_1 = nn.LayerNorm(width, eps=1e-3)
             self.projection = nn.Sequential(
                 nn.Linear(width, workload["dense"]), nn.ReLU(), nn.Linear(workload["dense"], width)
@@ -318,6 +343,8 @@ def run_workload(
     trained = samples if steps is None else min(samples, steps * workload["batch_size"])
     data = random_data(workload, trained, seed)
     runner = RUNNERS[seed_mlp.FRAMEWORKS[framework].get("runner", framework)]
+    if framework == "torch-keras-mha":
+        workload = {**workload, "torch_attention": "keras"}
     raw_seconds, extra = runner(workload, data, epochs, seed)
     scale = batches / full_batches(workload, trained)
     extra.update(raw_epoch_seconds=raw_seconds, batches_trained=full_batches(workload, trained), full_batches=batches)

@@ -35,7 +35,7 @@ from numeras.backend import xp
 from numeras.symbolic import Operation, any_symbolic, symbolic_call
 from numeras.symbolic.operation import record_output_masks
 from numeras.symbolic.tensor import SymbolicTensor
-from numeras.utils.tree import flatten, map_shape_structure, map_structure
+from numeras.utils.tree import flatten, map_shape_structure, map_structure, pack_sequence_as
 
 _ALLOWED_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "weights"}
 
@@ -348,6 +348,15 @@ class Layer(Operation):
         """Output shape for ``input_shape``; by default found by running ``call`` on zeros."""
         return _dry_run_shape(self, input_shape)
 
+    def symbolic_output_shapes(self, input_shape: Any, args: tuple, kwargs: dict) -> Any:
+        """As Keras's ``compute_output_spec``: a layer that keeps the default
+        ``compute_output_shape`` is run on zeros for every symbolic argument of the call (a
+        decoder's ``call(inputs, encoder_outputs)`` needs both); one that overrides it answers
+        from the first input's shape."""
+        if type(self).compute_output_shape is Layer.compute_output_shape and any_symbolic([args, kwargs]):
+            return _dry_run_shape(self, input_shape, args, kwargs)
+        return self.compute_output_shape(input_shape)
+
     def _ensure_built(self, input_shape: Any) -> None:
         if self.built:
             return
@@ -386,7 +395,10 @@ class Layer(Operation):
             if call_arguments.training:
                 kwargs["training"] = training
             if call_arguments.mask:
-                kwargs["mask"] = previous_mask
+                # As Keras 3: the first input's mask fills `mask` only when it is the call's one
+                # tensor argument (a decoder's call(inputs, encoder_outputs) gets mask=None).
+                if mask is not None or _single_tensor_argument(args, kwargs):
+                    kwargs["mask"] = previous_mask
             elif mask is not None:
                 if not call_arguments.var_keyword:
                     raise _mask_not_accepted(self)
@@ -733,6 +745,19 @@ def _call_arguments(cls: type) -> _CallArguments:
     return cached
 
 
+def _single_tensor_argument(args: tuple, kwargs: dict) -> bool:
+    """True when no argument besides the inputs is a tensor or a structure of tensors (Keras 3's
+    rule for filling ``mask``; ``training`` and ``mask`` themselves do not count)."""
+    others = [*args, *(value for key, value in kwargs.items() if key not in ("training", "mask"))]
+    for value in others:
+        leaves = flatten(value)
+        if leaves and all(leaf is None or isinstance(leaf, Tensor) for leaf in leaves) and any(
+            isinstance(leaf, Tensor) for leaf in leaves
+        ):
+            return False
+    return True
+
+
 def _fill_named_masks(call_arguments: _CallArguments, inputs: Any, args: tuple, kwargs: dict) -> None:
     """Set each ``<name>_mask`` argument that was not given to the mask of the tensor passed as
     ``<name>`` (Keras 3: ``attention(query, value)`` gets ``query_mask`` and ``value_mask``)."""
@@ -883,23 +908,55 @@ def _batch_shape(value: Any) -> Any:
     return None
 
 
-def _dry_run_shape(layer: Layer, input_shape: Any) -> Any:
-    """Output shape(s) of ``layer``, found by calling it on a batch of one zero sample."""
+def _dry_run_shape(layer: Layer, input_shape: Any, args: tuple = (), kwargs: dict | None = None) -> Any:
+    """Output shape(s) of ``layer``, found by calling it on a zero sample of the inputs (and of
+    every symbolic tensor in ``args``/``kwargs``: zeros, or True for a boolean mask), each unknown
+    axis of size 1. When an axis besides the batch is unknown (a sequence of any length), the
+    layer runs again with those axes of size 2, and the output axes that changed are unknown."""
+    outputs = _dry_run(layer, input_shape, args, kwargs, 1)
+    symbolic_shapes = [t.shape for t in flatten([args, kwargs]) if isinstance(t, SymbolicTensor)]
+    if not _unknown_inner_axis([input_shape, symbolic_shapes]):
+        batch_unknown = _first_dim_unknown(input_shape)
+
+        def shape_of(t: Any) -> Any:
+            if isinstance(t, Tensor):
+                shape = tuple(t.shape)
+                return (None, *shape[1:]) if batch_unknown and shape else shape
+            return None
+
+        return map_structure(shape_of, outputs)
+    longer = flatten(_dry_run(layer, input_shape, args, kwargs, 2))
+    merged = [
+        tuple(a if a == b else None for a, b in zip(short.shape, long.shape)) if isinstance(short, Tensor) else None
+        for short, long in zip(flatten(outputs), longer)
+    ]
+    return pack_sequence_as(outputs, merged)
+
+
+def _dry_run(layer: Layer, input_shape: Any, args: tuple, kwargs: dict | None, unknown: int) -> Any:
+    def sample_of(shape: tuple, dtype: Any) -> Tensor:
+        fill = xp.ones if str(dtype) == "bool" else xp.zeros
+        return Tensor(fill(tuple(unknown if n is None else n for n in shape), dtype=dtype))
+
+    def concrete(value: Any) -> Any:
+        return sample_of(value.shape, value.dtype) if isinstance(value, SymbolicTensor) else value
+
     with no_grad():
-        sample = map_shape_structure(
-            lambda shape: Tensor(xp.zeros(tuple(1 if n is None else n for n in shape), dtype=layer.dtype)),
-            input_shape,
-        )
-        outputs = layer(sample, training=False)
-    batch_unknown = _first_dim_unknown(input_shape)
+        sample = map_shape_structure(lambda shape: sample_of(shape, layer.dtype), input_shape)
+        call_kwargs = {key: map_structure(concrete, value) for key, value in (kwargs or {}).items()}
+        call_kwargs["training"] = False
+        return layer(sample, *map_structure(concrete, list(args)), **call_kwargs)
 
-    def shape_of(t: Any) -> Any:
-        if isinstance(t, Tensor):
-            shape = tuple(t.shape)
-            return (None, *shape[1:]) if batch_unknown and shape else shape
-        return None
 
-    return map_structure(shape_of, outputs)
+def _unknown_inner_axis(shapes: Any) -> bool:
+    """True when a shape in the structure has an unknown (None) axis after its first."""
+    if isinstance(shapes, tuple) and all(n is None or isinstance(n, int) for n in shapes):
+        return any(n is None for n in shapes[1:])
+    if isinstance(shapes, dict):
+        return any(_unknown_inner_axis(v) for v in shapes.values())
+    if isinstance(shapes, (list, tuple)):
+        return any(_unknown_inner_axis(v) for v in shapes)
+    return False
 
 
 def _first_dim_unknown(shape: Any) -> bool:

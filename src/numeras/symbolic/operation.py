@@ -46,6 +46,12 @@ class Operation:
             f"{type(self).__name__}: an operation must implement compute_output_shape(input_shape)."
         )
 
+    def symbolic_output_shapes(self, input_shape: Any, args: tuple, kwargs: dict) -> Any:
+        """The output shape(s) of a call on symbolic tensors: ``input_shape`` is the first
+        argument's, ``args``/``kwargs`` the rest of the call (they may hold symbolic tensors too).
+        By default ``compute_output_shape(input_shape)``."""
+        return self.compute_output_shape(input_shape)
+
     def _ensure_built(self, input_shape: Any) -> None:
         """Create what the operation needs for inputs of ``input_shape`` (nothing by default)."""
 
@@ -86,7 +92,7 @@ def symbolic_call(operation: Operation, inputs: Any, *args: Any, **kwargs: Any) 
         kwargs.pop("training")  # the default: nothing to record
     input_shapes = map_structure(lambda t: t.shape if isinstance(t, SymbolicTensor) else t, inputs)
     operation._ensure_built(input_shapes)
-    output_shapes = operation.compute_output_shape(input_shapes)
+    output_shapes = operation.symbolic_output_shapes(input_shapes, args, kwargs)
     node_index = len(operation._inbound)
     try:
         outputs = map_shape_structure(
