@@ -610,7 +610,7 @@ def blas_report() -> list[str]:
 def framework_kernels(framework: str) -> list[str]:
     """Matmul kernels threadpoolctl cannot see: those linked inside torch, XLA and TensorFlow."""
     torch = sys.modules.get("torch")
-    if torch is not None and framework in ("torch", "keras-torch"):
+    if torch is not None and framework in ("torch", "torch-keras-mha", "keras-torch"):
         return [
             f"torch MKL={torch.backends.mkl.is_available()} oneDNN={torch.backends.mkldnn.is_available()} "
             f"x{torch.get_num_threads()}"
