@@ -4,7 +4,10 @@ PyTorch's ``torch.nn.LSTM`` / ``torch.nn.GRU``.
 Two workloads from "Deep Learning with Python" (first edition), float32, one batch each:
 
 * ``imdb-lstm``: LSTM(32) over 128 x 500 x 32 (listing 6.27, after Embedding(10000, 32));
-* ``jena-gru``: GRU(32) (reset_after, Keras's default) over 128 x 240 x 14 (listing 6.37).
+* ``jena-gru``: GRU(32) (reset_after, Keras's default) over 128 x 240 x 14 (listing 6.37);
+* ``jena-gru-dropout``: the same with ``dropout=0.2, recurrent_dropout=0.2`` (listing 6.40): one
+  fixed mask per gate for the inputs and for the recurrent state, as Keras's cells draw them.
+  ``torch.nn.GRU`` has no dropout masks to pass: its rows are the plain GRU's.
 
 One call is the recurrent layer's forward plus its backward with respect to the inputs and every
 weight (the last output only, ``return_sequences=False``, with a fixed random cotangent), without
@@ -44,15 +47,23 @@ SHAPES = {
     # name: (cell, batch, steps, features, units)
     "imdb-lstm": ("lstm", 128, 500, 32, 32),
     "jena-gru": ("gru", 128, 240, 14, 32),
+    "jena-gru-dropout": ("gru", 128, 240, 14, 32),
 }
+DROPOUT = {"jena-gru-dropout": 0.2}
+"""The dropout rate of the inputs and of the recurrent state, for the shapes that have one."""
 GATES = {"lstm": 4, "gru": 3}
 
 
-def make_arrays(cell, batch, steps, features, units, seed=0):
+def make_arrays(cell, batch, steps, features, units, seed=0, dropout=0.0):
     rng = np.random.default_rng(seed)
     width = GATES[cell] * units
     bias_shape = (2, width) if cell == "gru" else (width,)
-    return {
+    arrays = {}
+    if dropout:
+        keep = 1.0 - dropout
+        for name, size in (("input_dropout_mask", features), ("recurrent_dropout_mask", units)):
+            arrays[name] = ((rng.random((GATES[cell], batch, size)) < keep) / keep).astype(np.float32)
+    return arrays | {
         "x": rng.standard_normal((batch, steps, features)).astype(np.float32),
         "kernel": (rng.standard_normal((features, width)) * 0.2).astype(np.float32),
         "recurrent_kernel": (rng.standard_normal((units, width)) * 0.2).astype(np.float32),
@@ -70,11 +81,12 @@ def numeras_step(cell, arrays):
     x, kernel, recurrent_kernel, bias = (Tensor(arrays[k]) for k in ("x", "kernel", "recurrent_kernel", "bias"))
     sources = [x, kernel, recurrent_kernel, bias]
     cotangent = arrays["cotangent"]
+    masks = {k: arrays[k] for k in ("input_dropout_mask", "recurrent_dropout_mask") if k in arrays}
 
     def step():
         with GradientTape() as tape:
             tape.watch(sources)
-            output = op(x, kernel, recurrent_kernel, bias)[0]
+            output = op(x, kernel, recurrent_kernel, bias, **masks)[0]
         return tape.gradient(output, sources, output_gradients=cotangent)
 
     return step
@@ -121,7 +133,7 @@ def numeras_round(shapes, repeat):
     results = []
     for name in shapes:
         cell, batch, steps, features, units = SHAPES[name]
-        arrays = make_arrays(cell, batch, steps, features, units)
+        arrays = make_arrays(cell, batch, steps, features, units, dropout=DROPOUT.get(name, 0.0))
         contenders = [("numeras numpy", False)]
         if importlib.util.find_spec("numba") is not None:
             contenders.append(("numeras numba", True))
@@ -165,14 +177,14 @@ def summarise(results, shapes):
         entry["wall"] += r["wall"]
         entry["cpu"] += r["cpu"]
         entry["round_medians"].append(float(np.median(r["wall"])))
-    print(f"{'shape':<10} {'contender':<16} {'wall min':>9} {'wall med':>9} {'rounds (med)':>20} {'cpu med':>9}  ms/call")
+    print(f"{'shape':<16} {'contender':<16} {'wall min':>9} {'wall med':>9} {'rounds (med)':>20} {'cpu med':>9}  ms/call")
     for name in shapes:
         for (shape, contender), e in rows.items():
             if shape != name:
                 continue
             wall, cpu = np.asarray(e["wall"]) * 1e3, np.asarray(e["cpu"]) * 1e3
             spread = f"{min(e['round_medians']) * 1e3:.0f}-{max(e['round_medians']) * 1e3:.0f}"
-            print(f"{shape:<10} {contender:<16} {wall.min():9.1f} {np.median(wall):9.1f} {spread:>20} {np.median(cpu):9.1f}")
+            print(f"{shape:<16} {contender:<16} {wall.min():9.1f} {np.median(wall):9.1f} {spread:>20} {np.median(cpu):9.1f}")
 
 
 def main() -> None:

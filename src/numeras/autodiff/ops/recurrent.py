@@ -344,9 +344,12 @@ def _recurrent_kernel_grad(op, hs, rec_dz, rec_mask, candidate, reset_after, gat
     if rec_mask is None:
         grad = split_products.matmul_transposed(previous, dz_rows[:, : blocks * units])
     else:
-        masked = (hs[:-1][None] * rec_mask[:blocks, None]).reshape(blocks, steps * batch, units)
-        per_gate = xp.matmul(masked.transpose(0, 2, 1), dz_rows[:, : blocks * units].reshape(-1, blocks, units).transpose(1, 0, 2))
-        grad = per_gate.transpose(1, 0, 2).reshape(units, blocks * units)
+        grad = xp.concatenate([
+            split_products.matmul_transposed(
+                (hs[:-1] * rec_mask[g]).reshape(steps * batch, units), dz_rows[:, g * units:(g + 1) * units]
+            )
+            for g in range(blocks)
+        ], axis=1)
     if blocks == gates:
         return grad
     # GRU with the reset gate before the product: the candidate block multiplies r * h_{t-1}.
