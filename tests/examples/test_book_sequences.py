@@ -4,7 +4,9 @@
 temperature forecasting with the book's generator: GRU, recurrent dropout, stacked GRUs,
 bidirectional GRU), 6.4 (Conv1D + MaxPooling1D on IMDB, Conv1D before a GRU on Jena), 8.1
 (character-level LSTM text generation with temperature sampling), and second edition chapter 11
-(TextVectorization -> bag of words, and Embedding(mask_zero) -> Bidirectional(LSTM)).
+(TextVectorization -> bag of words, bigrams with TF-IDF, Embedding(mask_zero) -> Bidirectional(LSTM),
+GloVe embeddings read from a file, the Transformer encoder with positional embedding; 11.5's
+sequence-to-sequence models are in test_book_seq2seq.py).
 
 Sizes (reviews, sequence lengths, epochs, steps) are shrunk so each runs in seconds; the code is
 the book's otherwise. One test marked slow checks that an LSTM learns the generated IMDB-like
@@ -449,6 +451,164 @@ def test_chapter_11_bag_of_words_and_bidirectional_lstm(acl_imdb, tmp_path, monk
     print(f"Test acc: {test_acc:.3f}")
     assert os.path.isfile("embeddings_bidir_lstm_with_masking.keras")
     assert len(history.history["val_loss"]) == 3
+    assert 0.0 <= test_acc <= 1.0
+
+
+def test_chapter_11_bigrams_tf_idf_glove_embeddings_and_transformer_encoder(acl_imdb, tmp_path, monkeypatch):
+    """Second edition 11.3.2-11.4.3: bigrams with TF-IDF, pretrained word embeddings read from a
+    GloVe text file (written here in the real "word v1 v2 ..." format), and the Transformer
+    encoder with positional embedding. The book's ``with tf.device("cpu"):`` around ``adapt`` is
+    TensorFlow's, not Keras's, and is left out."""
+    root = acl_imdb(per_class=24)
+    monkeypatch.chdir(tmp_path)
+    import numeras as keras
+    from numeras import layers, ops
+
+    batch_size = 32
+    train_ds = keras.utils.text_dataset_from_directory(os.path.join(root, "train"), batch_size=batch_size)
+    val_ds = keras.utils.text_dataset_from_directory(os.path.join(root, "test"), batch_size=batch_size)
+    text_only_train_ds = train_ds.map(lambda x, y: x)
+
+    def get_model(max_tokens=20000, hidden_dim=16):
+        inputs = keras.Input(shape=(max_tokens,))
+        x = layers.Dense(hidden_dim, activation="relu")(inputs)
+        x = layers.Dropout(0.5)(x)
+        outputs = layers.Dense(1, activation="sigmoid")(x)
+        model = keras.Model(inputs, outputs)
+        model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
+        return model
+
+    # 11.3.2: bigrams with TF-IDF encoding
+    text_vectorization = layers.TextVectorization(ngrams=2, max_tokens=20000, output_mode="tf_idf")
+    text_vectorization.adapt(text_only_train_ds)
+    tfidf_2gram_train_ds = train_ds.map(lambda x, y: (text_vectorization(x), y), num_parallel_calls=4)
+    tfidf_2gram_val_ds = val_ds.map(lambda x, y: (text_vectorization(x), y), num_parallel_calls=4)
+    vocabulary = text_vectorization.get_vocabulary()
+    assert any(" " in token for token in vocabulary)  # bigrams are in the vocabulary
+    model = get_model(max_tokens=len(vocabulary))
+    history = model.fit(tfidf_2gram_train_ds.cache(), validation_data=tfidf_2gram_val_ds.cache(), epochs=2, verbose=0)
+    assert len(history.history["val_accuracy"]) == 2
+
+    # 11.3.3: pretrained word embeddings (a GloVe file of the real format)
+    max_length = 40  # the book: 600
+    max_tokens = 20000
+    text_vectorization = layers.TextVectorization(max_tokens=max_tokens, output_mode="int",
+                                                  output_sequence_length=max_length)
+    text_vectorization.adapt(text_only_train_ds)
+    int_train_ds = train_ds.map(lambda x, y: (text_vectorization(x), y), num_parallel_calls=4)
+    int_val_ds = val_ds.map(lambda x, y: (text_vectorization(x), y), num_parallel_calls=4)
+    embedding_dim = 8  # the book: 100
+    rng = np.random.default_rng(0)
+    glove_words = text_vectorization.get_vocabulary()[2:40]
+    with open("glove.6B.8d.txt", "w") as f:
+        for word in glove_words + ["unseen"]:
+            f.write(word + " " + " ".join(f"{v:.5f}" for v in rng.normal(size=embedding_dim)) + "\n")
+
+    path_to_glove_file = "glove.6B.8d.txt"
+    embeddings_index = {}
+    with open(path_to_glove_file) as f:
+        for line in f:
+            word, coefs = line.split(maxsplit=1)
+            coefs = np.array(coefs.split(), "f")  # the book: np.fromstring(coefs, "f", sep=" ")
+            embeddings_index[word] = coefs
+    vocabulary = text_vectorization.get_vocabulary()
+    word_index = dict(zip(vocabulary, range(len(vocabulary))))
+    embedding_matrix = np.zeros((max_tokens, embedding_dim))
+    for word, i in word_index.items():
+        if i < max_tokens:
+            embedding_vector = embeddings_index.get(word)
+        if embedding_vector is not None:
+            embedding_matrix[i] = embedding_vector
+    embedding_layer = layers.Embedding(
+        max_tokens,
+        embedding_dim,
+        embeddings_initializer=keras.initializers.Constant(embedding_matrix),
+        trainable=False,
+        mask_zero=True,
+    )
+    inputs = keras.Input(shape=(None,), dtype="int64")
+    embedded = embedding_layer(inputs)
+    x = layers.Bidirectional(layers.LSTM(8))(embedded)  # the book: 32
+    x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(1, activation="sigmoid")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(int_train_ds, validation_data=int_val_ds, epochs=2, verbose=0)
+    table = embedding_layer.embeddings.numpy()
+    np.testing.assert_allclose(table[word_index[glove_words[0]]], embeddings_index[glove_words[0]], rtol=1e-6)
+    np.testing.assert_allclose(table, embedding_matrix.astype("float32"))  # frozen through training
+    assert embedding_layer.trainable_weights == []
+
+    # 11.4.3: the Transformer encoder with positional embedding
+    class TransformerEncoder(layers.Layer):
+        def __init__(self, embed_dim, dense_dim, num_heads, **kwargs):
+            super().__init__(**kwargs)
+            self.embed_dim = embed_dim
+            self.dense_dim = dense_dim
+            self.num_heads = num_heads
+            self.attention = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+            self.dense_proj = keras.Sequential([layers.Dense(dense_dim, activation="relu"), layers.Dense(embed_dim)])
+            self.layernorm_1 = layers.LayerNormalization()
+            self.layernorm_2 = layers.LayerNormalization()
+
+        def call(self, inputs, mask=None):
+            if mask is not None:
+                mask = mask[:, None, :]  # the book: mask[:, tf.newaxis, :]
+            attention_output = self.attention(inputs, inputs, attention_mask=mask)
+            proj_input = self.layernorm_1(inputs + attention_output)
+            proj_output = self.dense_proj(proj_input)
+            return self.layernorm_2(proj_input + proj_output)
+
+        def get_config(self):
+            config = super().get_config()
+            config.update({"embed_dim": self.embed_dim, "num_heads": self.num_heads, "dense_dim": self.dense_dim})
+            return config
+
+    class PositionalEmbedding(layers.Layer):
+        def __init__(self, sequence_length, input_dim, output_dim, **kwargs):
+            super().__init__(**kwargs)
+            self.token_embeddings = layers.Embedding(input_dim=input_dim, output_dim=output_dim)
+            self.position_embeddings = layers.Embedding(input_dim=sequence_length, output_dim=output_dim)
+            self.sequence_length = sequence_length
+            self.input_dim = input_dim
+            self.output_dim = output_dim
+
+        def call(self, inputs):
+            length = ops.shape(inputs)[-1]  # the book: tf.shape
+            positions = ops.arange(0, length, 1)  # the book: tf.range(start=0, limit=length, delta=1)
+            embedded_tokens = self.token_embeddings(inputs)
+            embedded_positions = self.position_embeddings(positions)
+            return embedded_tokens + embedded_positions
+
+        def compute_mask(self, inputs, mask=None):
+            return ops.not_equal(inputs, 0)  # the book: tf.math.not_equal
+
+        def get_config(self):
+            config = super().get_config()
+            config.update({"output_dim": self.output_dim, "sequence_length": self.sequence_length,
+                           "input_dim": self.input_dim})
+            return config
+
+    vocab_size = 20000
+    sequence_length = max_length
+    embed_dim = 16  # the book: 256
+    num_heads = 2
+    dense_dim = 8  # the book: 32
+    inputs = keras.Input(shape=(None,), dtype="int64")
+    x = PositionalEmbedding(sequence_length, vocab_size, embed_dim)(inputs)
+    x = TransformerEncoder(embed_dim, dense_dim, num_heads)(x)
+    x = layers.GlobalMaxPooling1D()(x)
+    x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(1, activation="sigmoid")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
+    callbacks = [keras.callbacks.ModelCheckpoint("full_transformer_encoder.keras", save_best_only=True)]
+    model.fit(int_train_ds, validation_data=int_val_ds, epochs=2, callbacks=callbacks, verbose=0)
+    model = keras.models.load_model(
+        "full_transformer_encoder.keras",
+        custom_objects={"TransformerEncoder": TransformerEncoder, "PositionalEmbedding": PositionalEmbedding},
+    )
+    test_acc = model.evaluate(int_val_ds, verbose=0)[1]
     assert 0.0 <= test_acc <= 1.0
 
 
