@@ -192,6 +192,10 @@ def keras_alias() -> Iterator[KerasAliasFinder]:
     """Within the block, ``keras`` and ``tensorflow.keras`` imports give numeras. Modules of those
     names imported before are set aside and put back afterwards."""
     saved = {name: sys.modules.pop(name) for name in _aliased_module_names()}
+    import numeras
+
+    # `import keras.src...` sets `src` on the module named `keras`, which is numeras itself.
+    had_src = "src" in vars(numeras)
     finder = KerasAliasFinder()
     sys.meta_path.insert(0, finder)
     try:
@@ -202,6 +206,8 @@ def keras_alias() -> Iterator[KerasAliasFinder]:
         for name in _aliased_module_names():
             del sys.modules[name]
         sys.modules.update(saved)
+        if not had_src and vars(numeras).get("src") is numeras:
+            del numeras.src
 
 
 def run_script(path: str, args: Sequence[str] = ()) -> None:

@@ -136,6 +136,7 @@ def test_import_spellings_resolve_to_numeras_only_inside_the_run():
         with pytest.raises(ModuleNotFoundError, match="numeras"):
             import tensorflow.compat.v1  # noqa: F401
     assert "keras" not in sys.modules and "tensorflow" not in sys.modules
+    assert not hasattr(numeras, "src")  # `keras.src` was an alias of numeras for the run only
     with pytest.raises(ModuleNotFoundError):
         __import__("keras.layers")
 
