@@ -153,6 +153,7 @@ def test_thread_choice_probes_both_counts_and_keeps_the_faster(faster, monkeypat
 
     compiled = importlib.import_module("numeras.backend.kernels.numba_jit.recurrent")
     monkeypatch.setattr(numba, "get_num_threads", lambda: 4)
+    monkeypatch.setattr(compiled.split_products, "threads", lambda: 8)  # the CPUs allowed: more than numba's
     clock = [0.0]
     monkeypatch.setattr(compiled.time, "perf_counter", lambda: clock[0])
     choice = compiled._ThreadChoice()
@@ -166,6 +167,21 @@ def test_thread_choice_probes_both_counts_and_keeps_the_faster(faster, monkeypat
     assert set(used[probes:choice.PERIOD]) == {faster}
     assert used[choice.PERIOD:choice.PERIOD + probes] == [1, 4] * choice.PROBES  # probed again each period
     assert used[-1] == faster
+
+
+@needs_numba
+def test_thread_choice_obeys_omp_num_threads(monkeypatch):
+    import numba
+
+    compiled = importlib.import_module("numeras.backend.kernels.numba_jit.recurrent")
+    monkeypatch.setattr(numba, "get_num_threads", lambda: 4)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    choice = compiled._ThreadChoice()
+    used = set()
+    for _ in range(3 * choice.PROBES):
+        with choice as threads:
+            used.add(threads)
+    assert used == {1}
 
 
 def _python(code: str, **env) -> str:

@@ -36,6 +36,8 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
+from numeras.backend import split_products
+
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 # The public kernels split the batch rows into one chunk per numba thread (numba.prange): rows
 # never interact in a recurrence, so each chunk runs the whole time loop alone and the threads
@@ -251,7 +253,8 @@ class _ThreadChoice:
         self.started = 0.0
 
     def __enter__(self) -> int:
-        most = numba.get_num_threads()
+        # numba's own count (NUMBA_NUM_THREADS), capped like the split products (OMP_NUM_THREADS, the CPUs allowed)
+        most = min(numba.get_num_threads(), split_products.threads())
         phase = self.calls % self.PERIOD
         if self.forced is not None:
             self.threads = self.forced
