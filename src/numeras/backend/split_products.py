@@ -27,6 +27,7 @@ MAX_THREADS = 8
 
 _pool: ThreadPoolExecutor | None = None
 _pool_pid: int | None = None
+_pool_workers = 0
 
 
 def threads() -> int:
@@ -42,10 +43,10 @@ def threads() -> int:
 
 def _executor(workers: int) -> ThreadPoolExecutor:
     """The shared pool, made again in a forked child (a parent's worker threads do not exist there)."""
-    global _pool, _pool_pid
-    if _pool is None or _pool_pid != os.getpid() or _pool._max_workers < workers:
+    global _pool, _pool_pid, _pool_workers
+    if _pool is None or _pool_pid != os.getpid() or _pool_workers < workers:
         _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="numeras-product")
-        _pool_pid = os.getpid()
+        _pool_pid, _pool_workers = os.getpid(), workers
     return _pool
 
 
