@@ -45,6 +45,8 @@ def _executor(workers: int) -> ThreadPoolExecutor:
     """The shared pool, made again in a forked child (a parent's worker threads do not exist there)."""
     global _pool, _pool_pid, _pool_workers
     if _pool is None or _pool_pid != os.getpid() or _pool_workers < workers:
+        if _pool is not None and _pool_pid == os.getpid():
+            _pool.shutdown(wait=False)  # a smaller pool of this process: its threads end when idle
         _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="numeras-product")
         _pool_pid, _pool_workers = os.getpid(), workers
     return _pool
