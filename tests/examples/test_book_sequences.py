@@ -461,8 +461,10 @@ def test_chapter_11_bigrams_tf_idf_glove_embeddings_and_transformer_encoder(acl_
     TensorFlow's, not Keras's, and is left out."""
     root = acl_imdb(per_class=24)
     monkeypatch.chdir(tmp_path)
+    from chapter11_layers import PositionalEmbedding, TransformerEncoder
+
     import numeras as keras
-    from numeras import layers, ops
+    from numeras import layers
 
     batch_size = 32
     train_ds = keras.utils.text_dataset_from_directory(os.path.join(root, "train"), batch_size=batch_size)
@@ -539,56 +541,7 @@ def test_chapter_11_bigrams_tf_idf_glove_embeddings_and_transformer_encoder(acl_
     np.testing.assert_allclose(table, embedding_matrix.astype("float32"))  # frozen through training
     assert embedding_layer.trainable_weights == []
 
-    # 11.4.3: the Transformer encoder with positional embedding
-    class TransformerEncoder(layers.Layer):
-        def __init__(self, embed_dim, dense_dim, num_heads, **kwargs):
-            super().__init__(**kwargs)
-            self.embed_dim = embed_dim
-            self.dense_dim = dense_dim
-            self.num_heads = num_heads
-            self.attention = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
-            self.dense_proj = keras.Sequential([layers.Dense(dense_dim, activation="relu"), layers.Dense(embed_dim)])
-            self.layernorm_1 = layers.LayerNormalization()
-            self.layernorm_2 = layers.LayerNormalization()
-
-        def call(self, inputs, mask=None):
-            if mask is not None:
-                mask = mask[:, None, :]  # the book: mask[:, tf.newaxis, :]
-            attention_output = self.attention(inputs, inputs, attention_mask=mask)
-            proj_input = self.layernorm_1(inputs + attention_output)
-            proj_output = self.dense_proj(proj_input)
-            return self.layernorm_2(proj_input + proj_output)
-
-        def get_config(self):
-            config = super().get_config()
-            config.update({"embed_dim": self.embed_dim, "num_heads": self.num_heads, "dense_dim": self.dense_dim})
-            return config
-
-    class PositionalEmbedding(layers.Layer):
-        def __init__(self, sequence_length, input_dim, output_dim, **kwargs):
-            super().__init__(**kwargs)
-            self.token_embeddings = layers.Embedding(input_dim=input_dim, output_dim=output_dim)
-            self.position_embeddings = layers.Embedding(input_dim=sequence_length, output_dim=output_dim)
-            self.sequence_length = sequence_length
-            self.input_dim = input_dim
-            self.output_dim = output_dim
-
-        def call(self, inputs):
-            length = ops.shape(inputs)[-1]  # the book: tf.shape
-            positions = ops.arange(0, length, 1)  # the book: tf.range(start=0, limit=length, delta=1)
-            embedded_tokens = self.token_embeddings(inputs)
-            embedded_positions = self.position_embeddings(positions)
-            return embedded_tokens + embedded_positions
-
-        def compute_mask(self, inputs, mask=None):
-            return ops.not_equal(inputs, 0)  # the book: tf.math.not_equal
-
-        def get_config(self):
-            config = super().get_config()
-            config.update({"output_dim": self.output_dim, "sequence_length": self.sequence_length,
-                           "input_dim": self.input_dim})
-            return config
-
+    # 11.4.3: the Transformer encoder with positional embedding (the book's layers: chapter11_layers.py)
     vocab_size = 20000
     sequence_length = max_length
     embed_dim = 16  # the book: 256
