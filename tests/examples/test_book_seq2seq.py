@@ -18,7 +18,7 @@ import string
 
 import numpy as np
 import pytest
-from chapter11_layers import PositionalEmbedding, TransformerDecoder, TransformerEncoder
+from chapter11 import PositionalEmbedding, TransformerDecoder, TransformerEncoder
 
 import numeras as keras
 from numeras import layers, ops

@@ -396,6 +396,8 @@ def test_8_1_character_level_lstm_generation(offline_home, capsys):
 def test_chapter_11_bag_of_words_and_bidirectional_lstm(acl_imdb, tmp_path, monkeypatch):
     root = acl_imdb(per_class=24)
     monkeypatch.chdir(tmp_path)
+    from chapter11 import get_model
+
     import numeras as keras
     from numeras import layers
 
@@ -410,15 +412,6 @@ def test_chapter_11_bag_of_words_and_bidirectional_lstm(acl_imdb, tmp_path, monk
     binary_1gram_train_ds = train_ds.map(lambda x, y: (text_vectorization(x), y), num_parallel_calls=4)
     binary_1gram_val_ds = val_ds.map(lambda x, y: (text_vectorization(x), y), num_parallel_calls=4)
     binary_1gram_test_ds = test_ds.map(lambda x, y: (text_vectorization(x), y), num_parallel_calls=4)
-
-    def get_model(max_tokens=20000, hidden_dim=16):
-        inputs = keras.Input(shape=(max_tokens,))
-        x = layers.Dense(hidden_dim, activation="relu")(inputs)
-        x = layers.Dropout(0.5)(x)
-        outputs = layers.Dense(1, activation="sigmoid")(x)
-        model = keras.Model(inputs, outputs)
-        model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
-        return model
 
     vocabulary_size = len(text_vectorization.get_vocabulary())
     model = get_model(max_tokens=vocabulary_size)
@@ -461,7 +454,7 @@ def test_chapter_11_bigrams_tf_idf_glove_embeddings_and_transformer_encoder(acl_
     TensorFlow's, not Keras's, and is left out."""
     root = acl_imdb(per_class=24)
     monkeypatch.chdir(tmp_path)
-    from chapter11_layers import PositionalEmbedding, TransformerEncoder
+    from chapter11 import PositionalEmbedding, TransformerEncoder, get_model
 
     import numeras as keras
     from numeras import layers
@@ -470,15 +463,6 @@ def test_chapter_11_bigrams_tf_idf_glove_embeddings_and_transformer_encoder(acl_
     train_ds = keras.utils.text_dataset_from_directory(os.path.join(root, "train"), batch_size=batch_size)
     val_ds = keras.utils.text_dataset_from_directory(os.path.join(root, "test"), batch_size=batch_size)
     text_only_train_ds = train_ds.map(lambda x, y: x)
-
-    def get_model(max_tokens=20000, hidden_dim=16):
-        inputs = keras.Input(shape=(max_tokens,))
-        x = layers.Dense(hidden_dim, activation="relu")(inputs)
-        x = layers.Dropout(0.5)(x)
-        outputs = layers.Dense(1, activation="sigmoid")(x)
-        model = keras.Model(inputs, outputs)
-        model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
-        return model
 
     # 11.3.2: bigrams with TF-IDF encoding
     text_vectorization = layers.TextVectorization(ngrams=2, max_tokens=20000, output_mode="tf_idf")
@@ -541,7 +525,7 @@ def test_chapter_11_bigrams_tf_idf_glove_embeddings_and_transformer_encoder(acl_
     np.testing.assert_allclose(table, embedding_matrix.astype("float32"))  # frozen through training
     assert embedding_layer.trainable_weights == []
 
-    # 11.4.3: the Transformer encoder with positional embedding (the book's layers: chapter11_layers.py)
+    # 11.4.3: the Transformer encoder with positional embedding (the book's layers: chapter11.py)
     vocab_size = 20000
     sequence_length = max_length
     embed_dim = 16  # the book: 256

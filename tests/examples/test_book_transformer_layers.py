@@ -1,12 +1,12 @@
 """The Transformer layers of "Deep Learning with Python" (2nd edition, chapter 11; the book's code in
-chapter11_layers.py): ``PositionalEmbedding`` (token + position Embedding, with ``compute_mask``) and
+chapter11.py): ``PositionalEmbedding`` (token + position Embedding, with ``compute_mask``) and
 ``TransformerEncoder`` (MultiHeadAttention + a Dense projection, residual connections and
 LayerNormalization, ``get_config``) subclassing ``layers.Layer``, in a small text classifier on
 random integer sequences, and the ``TransformerDecoder``. The classifier must train (loss goes
 down), save, load with ``custom_objects`` and predict the same; the decoder must be causal."""
 
 import numpy as np
-from chapter11_layers import PositionalEmbedding, TransformerDecoder, TransformerEncoder
+from chapter11 import PositionalEmbedding, TransformerDecoder, TransformerEncoder
 
 import numeras
 from numeras import layers, models, ops

@@ -1,12 +1,22 @@
-"""The custom layers of "Deep Learning with Python", second edition, chapter 11, as the book writes
-them with ``keras`` -> ``numeras``: ``TransformerEncoder`` and ``PositionalEmbedding`` (11.4) and
-``TransformerDecoder`` (11.5). Where the book calls TensorFlow itself (``tf.newaxis``, ``tf.shape``,
+"""Definitions "Deep Learning with Python", second edition, chapter 11 reuses, as the book writes them
+with ``keras`` -> ``numeras``: the bag-of-words ``get_model`` (11.3), ``TransformerEncoder`` and
+``PositionalEmbedding`` (11.4) and ``TransformerDecoder`` (11.5). Where the book calls TensorFlow itself (``tf.newaxis``, ``tf.shape``,
 ``tf.range``, ``tf.math.not_equal``, the hand-built causal mask), the Keras 3 spelling stands in
 (``ops.*``, ``use_causal_mask=True``), as the third edition writes it. Shared by the chapter's
 example tests (test_book_sequences.py, test_book_seq2seq.py)."""
 
 import numeras as keras
 from numeras import layers, ops
+
+
+def get_model(max_tokens=20000, hidden_dim=16):
+    inputs = keras.Input(shape=(max_tokens,))
+    x = layers.Dense(hidden_dim, activation="relu")(inputs)
+    x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(1, activation="sigmoid")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
 
 
 class TransformerEncoder(layers.Layer):
