@@ -181,3 +181,41 @@ def test_mask_that_does_not_fit_is_a_clear_error(mask_shape):
 def test_op_rejects_a_mask_of_another_rank():
     with pytest.raises(ValueError, match=r"mask of shape \(4, 6\)"):
         masked_batch_norm_train(np.zeros((4, 6, 3), "float32"), np.ones((4, 6), dtype=bool))
+
+
+def test_mask_from_masking_layer_reaches_the_statistics():
+    """Masking upstream: the same statistics, output and output mask as the explicit mask."""
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(3, 5, 2)).astype("float32") + 1.0
+    x[0, 3:] = 0.0
+    x[2, :2] = 0.0
+    mask = np.any(x != 0.0, axis=-1)
+    implicit = layers.BatchNormalization()
+    explicit = layers.BatchNormalization()
+    outputs = implicit(layers.Masking(mask_value=0.0)(x), training=True)
+    expected = explicit(x, training=True, mask=mask)
+    np.testing.assert_allclose(outputs.numpy(), expected.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(implicit.moving_mean.numpy(), explicit.moving_mean.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(implicit.moving_mean.numpy(), 0.01 * x[mask].mean(axis=0), rtol=1e-5)
+    np.testing.assert_array_equal(outputs._keras_mask.numpy(), mask)
+
+
+def test_masked_statistics_under_a_distribution(monkeypatch):
+    """One process holds the whole batch: its masked statistics are the global ones. Several
+    processes would need masked collectives, which numeras does not have: a clear error."""
+    from numeras.distribution import distribution_lib
+
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(4, 3, 2)).astype("float32")
+    mask = np.array([[1, 1, 0], [1, 0, 0], [1, 1, 1], [0, 0, 0]], dtype=bool)
+    expected = layers.BatchNormalization()(x, training=True, mask=mask).numpy()
+
+    class FakeDistribution:
+        def __init__(self, size):
+            self.size = size
+
+    monkeypatch.setattr(distribution_lib, "distribution", lambda: FakeDistribution(1))
+    np.testing.assert_allclose(layers.BatchNormalization()(x, training=True, mask=mask).numpy(), expected)
+    monkeypatch.setattr(distribution_lib, "distribution", lambda: FakeDistribution(2))
+    with pytest.raises(NotImplementedError, match="masked batch statistics"):
+        layers.BatchNormalization()(x, training=True, mask=mask)

@@ -151,7 +151,7 @@ class BatchNormalization(Layer):
         if training and self.trainable:
             distribution = distribution_lib.distribution()
             if mask is not None:
-                if distribution is not None:
+                if distribution is not None and getattr(distribution, "size", None) != 1:
                     raise NotImplementedError(
                         f"BatchNormalization '{self.name}': masked batch statistics across the "
                         "processes of a distribution are not implemented in numeras. Train without "
