@@ -824,7 +824,8 @@ def _checked_mask(layer: Layer, inputs: Any, mask: Any) -> Any:
     if not isinstance(mask, (Tensor, SymbolicTensor)):
         mask = Tensor(xp.asarray(mask))
     mask_shape, input_shape = tuple(mask.shape), tuple(getattr(inputs, "shape", ()))
-    if not _mask_fits(mask_shape, input_shape) and not (
+    # A layer whose call checks masks by its own rule (BatchNormalization: size-1 axes broadcast).
+    if not getattr(layer, "_checks_mask_shape_in_call", False) and not _mask_fits(mask_shape, input_shape) and not (
         # A channels_first layer's steps come after its features: (batch, features, steps).
         getattr(layer, "data_format", None) == "channels_first"
         and _mask_fits(mask_shape, input_shape[:1] + input_shape[2:])

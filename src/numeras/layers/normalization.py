@@ -7,17 +7,23 @@ Training (``training=True`` and the layer trainable): y = gamma * (x - mean_B) /
     moving_mean     <- momentum * moving_mean     + (1 - momentum) * mean_B
     moving_variance <- momentum * moving_variance + (1 - momentum) * var_B
 
+A mask (implicit, from Embedding(mask_zero=True) or Masking upstream, or ``mask=`` in the call) has
+one axis fewer than the inputs, e.g. (batch, steps) for (batch, steps, features), and broadcasts
+along the last axis: while training, mean_B and var_B (and so the moving statistics) are taken over
+the unmasked entries only, each divided by their count + ``backend.epsilon()`` as Keras does; every
+entry is still normalized and the mask passes on unchanged.
+
 Inference (and a frozen layer, ``trainable = False``, as Keras): the moving statistics replace the
-batch's. Weights, in order: gamma, beta (trainable), moving_mean, moving_variance (not trainable).
+batch's, and the mask plays no part. Weights, in order: gamma, beta (trainable), moving_mean, moving_variance (not trainable).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from numeras import constraints, initializers, ops
+from numeras import backend, constraints, initializers, ops
 from numeras.autodiff import Tensor
-from numeras.autodiff.ops.normalization import batch_norm_train
+from numeras.autodiff.ops.normalization import batch_norm_train, masked_batch_norm_train
 from numeras.backend import xp
 from numeras.distribution import distribution_lib
 from numeras.layers.core import _serialize_regularizer
@@ -30,6 +36,9 @@ class BatchNormalization(Layer):
     Args follow Keras 3: ``momentum=0.99``, ``epsilon=1e-3``, ``center`` (learn beta), ``scale``
     (learn gamma) and the initializers, regularizers and constraints of beta and gamma.
     """
+
+    # Masks are checked in call, as Keras: one axis fewer than the inputs, size-1 axes broadcast.
+    _checks_mask_shape_in_call = True
 
     def __init__(
         self,
@@ -128,7 +137,7 @@ class BatchNormalization(Layer):
             name="moving_variance", shape=(features,), initializer=self.moving_variance_initializer, trainable=False
         )
 
-    def call(self, inputs: Tensor, training: bool | None = None) -> Tensor:
+    def call(self, inputs: Tensor, training: bool | None = None, mask: Any = None) -> Tensor:
         if inputs.data.dtype.kind != "f":
             inputs = ops.cast(inputs, self.dtype)
         features = self.moving_mean.shape[0]
@@ -137,9 +146,21 @@ class BatchNormalization(Layer):
                 f"BatchNormalization '{self.name}': expected {features} features on axis {self.axis}, "
                 f"received inputs of shape {tuple(inputs.shape)}."
             )
+        if mask is not None:
+            mask = self._statistics_mask(inputs, mask)
         if training and self.trainable:
             distribution = distribution_lib.distribution()
-            if distribution is not None:  # DataParallel: the moments of the global batch
+            if mask is not None:
+                if distribution is not None and getattr(distribution, "size", None) != 1:
+                    raise NotImplementedError(
+                        f"BatchNormalization '{self.name}': masked batch statistics across the "
+                        "processes of a distribution are not implemented in numeras. Train without "
+                        "the distribution, or drop the mask before this layer."
+                    )
+                outputs, mean, variance = masked_batch_norm_train(
+                    inputs, mask, self.gamma, self.beta, self.axis, self.epsilon, backend.epsilon()
+                )
+            elif distribution is not None:  # DataParallel: the moments of the global batch
                 outputs, mean, variance = distribution.batch_norm_train(
                     inputs, self.gamma, self.beta, self.axis, self.epsilon
                 )
@@ -155,6 +176,27 @@ class BatchNormalization(Layer):
             inputs, self.moving_mean.data, self.moving_variance.data, axis=self.axis,
             offset=self.beta, scale=self.gamma, epsilon=self.epsilon,
         )
+
+    def _statistics_mask(self, inputs: Tensor, mask: Any) -> Any:
+        """``mask`` as a boolean array of the inputs' rank (a trailing size-1 axis added), after
+        Keras's check that it has one axis fewer than the inputs and broadcasts against them."""
+        mask_array = xp.asarray(mask.data if isinstance(mask, Tensor) else mask)
+        input_shape = tuple(inputs.shape)
+        expanded = mask_array.shape + (1,)
+        fits = len(expanded) == len(input_shape) and all(
+            m in (1, n) for m, n in zip(expanded, input_shape)
+        )
+        if not fits:
+            raise ValueError(
+                f"BatchNormalization '{self.name}': `mask` must have one axis fewer than the inputs "
+                f"and match their leading axes (size 1 broadcasts), e.g. {input_shape[:-1]} for "
+                f"inputs of shape {input_shape}; received mask of shape {mask_array.shape}. Pass a "
+                "mask of the inputs' leading shape (True for the entries that count in the batch "
+                "statistics), or let the mask travel with the tensor (Embedding(mask_zero=True), Masking)."
+            )
+        if mask_array.dtype != bool:
+            mask_array = mask_array != 0
+        return mask_array[..., None]
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
