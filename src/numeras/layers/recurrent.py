@@ -7,6 +7,9 @@ order, as Keras), ``stateful`` (the final states of one call start the next; ``r
 ``call`` and masks (the input's ``_keras_mask`` or ``mask=``: a masked step carries the states
 over and repeats the previous output).
 
+Over a ``StackedRNNCells`` the states are nested per cell, as Keras 3: two LSTMCells give
+``[output, [h1, c1], [h2, c2]]`` with ``return_state=True``, and ``initial_state`` takes that form.
+
 Two ways to run a sequence:
 
 - the fast path: the standard cells (``SimpleRNNCell``, ``LSTMCell``, ``GRUCell``) with tanh
@@ -188,6 +191,16 @@ class RNN(Layer):
             ]
             return [output, *states]
         return output
+
+    def symbolic_output_shapes(self, input_shape: Any, args: tuple, kwargs: dict) -> Any:
+        # A stack's symbolic initial states are checked when the graph is built, as Keras does.
+        initial_state = kwargs.get("initial_state")
+        if initial_state is not None and isinstance(self.cell, StackedRNNCells):
+            self.cell.check_states(
+                list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state],
+                tuple(input_shape)[0], "initial_state", f"Layer '{self.name}' ({type(self).__name__})",
+            )
+        return super().symbolic_output_shapes(input_shape, args, kwargs)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         if isinstance(mask, (list, tuple)):
