@@ -23,6 +23,7 @@ from numeras.backend import xp
 from numeras.layers.core import _serialize_regularizer
 from numeras.layers.layer import Layer, _get_regularizer
 from numeras.layers.serialization import deserialize, serialize
+from numeras.utils.tree import flatten
 
 
 def _check_units(cell: str, units: Any) -> int:
@@ -378,7 +379,7 @@ class StackedRNNCells(Layer):
         if not isinstance(states, (list, tuple)) or len(states) != len(self.cells):
             count = len(states) if isinstance(states, (list, tuple)) else 1
             hint = ""
-            if isinstance(states, (list, tuple)) and len(_flat(states)) == sum(len(s) for s in sizes):
+            if isinstance(states, (list, tuple)) and len(flatten(states)) == sum(len(s) for s in sizes):
                 hint = " Group the states by cell instead of passing them as one flat list."
             raise wrong(f"Expected {len(self.cells)} entries, received {count}.{hint}")
         for index, (cell_sizes, entry) in enumerate(zip(sizes, states)):
@@ -444,12 +445,6 @@ def _cell_output_size(cell: Any) -> int:
     if size is not None:
         return size
     return cell.state_size[0] if isinstance(cell.state_size, (list, tuple)) else cell.state_size
-
-
-def _flat(states: Any) -> list:
-    if isinstance(states, (list, tuple)):
-        return [leaf for item in states for leaf in _flat(item)]
-    return [states]
 
 
 def _describe_expected(cells: list, sizes: list) -> str:
