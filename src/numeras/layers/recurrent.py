@@ -7,6 +7,9 @@ order, as Keras), ``stateful`` (the final states of one call start the next; ``r
 ``call`` and masks (the input's ``_keras_mask`` or ``mask=``: a masked step carries the states
 over and repeats the previous output).
 
+Over a ``StackedRNNCells`` the states are nested per cell, as Keras 3: two LSTMCells give
+``[output, [h1, c1], [h2, c2]]`` with ``return_state=True``, and ``initial_state`` takes that form.
+
 Two ways to run a sequence:
 
 - the fast path: the standard cells (``SimpleRNNCell``, ``LSTMCell``, ``GRUCell``) with tanh
@@ -41,6 +44,7 @@ from numeras.layers.rnn_cells import (
     _call_cell,
 )
 from numeras.layers.serialization import deserialize, serialize
+from numeras.utils.tree import flatten, map_structure, pack_sequence_as
 
 _TANH, _SIGMOID = activations.get("tanh"), activations.get("sigmoid")
 
@@ -96,25 +100,34 @@ class RNN(Layer):
         self.unroll = bool(unroll)
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self._state_values: list | None = None
+        self._state_structure: Any = None
         self._stateful_batch: int | None = None
 
     # -- sizes -----------------------------------------------------------------------------
     @property
     def state_size(self) -> list:
+        """Keras's ``RNN.state_size``: the cell's as a list (``[units]`` for one state); nested
+        per cell for a ``StackedRNNCells`` (``[[3, 3], 2]`` for an LSTMCell and a GRUCell)."""
+        size = self.cell.state_size
+        return list(size) if isinstance(size, (list, tuple)) else [int(size)]
+
+    @property
+    def _flat_state_sizes(self) -> list:
         return _flat_sizes(self.cell.state_size)
 
     @property
     def _output_size(self) -> int:
         size = getattr(self.cell, "output_size", None)
-        return int(size) if size is not None else self.state_size[0]
+        return int(size) if size is not None else self._flat_state_sizes[0]
 
     # -- stateful --------------------------------------------------------------------------
     @property
     def states(self) -> list | None:
-        """The carried states of a stateful layer (None before its first call)."""
+        """The carried states of a stateful layer (None before its first call), in the structure
+        of ``get_initial_state`` (nested per cell for a ``StackedRNNCells``)."""
         if self._state_values is None:
             return None
-        return [Tensor(v) for v in self._state_values]
+        return pack_sequence_as(self._state_structure, [Tensor(v) for v in self._state_values])
 
     def reset_states(self, states: Any = None) -> None:
         """Set a stateful layer's states to zeros (or to ``states``)."""
@@ -126,7 +139,12 @@ class RNN(Layer):
             for value in self._state_values:
                 value[...] = 0
             return
-        given = states if isinstance(states, (list, tuple)) else [states]
+        given = flatten(states if isinstance(states, (list, tuple)) else [states])
+        if len(given) != len(self._state_values):
+            raise ValueError(
+                f"Layer '{self.name}': reset_states(states) needs {len(self._state_values)} state tensor(s) "
+                f"(sizes {self._flat_state_sizes}), received {len(given)}."
+            )
         for value, new in zip(self._state_values, given):
             value[...] = new.data if isinstance(new, Tensor) else xp.asarray(new)
 
@@ -166,8 +184,23 @@ class RNN(Layer):
         else:
             output = (batch, self._output_size)
         if self.return_state:
-            return [output, *[(batch, n) for n in self.state_size]]
+            # As Keras: an integer size gives one shape, a list (a stacked cell's) a list of shapes.
+            states = [
+                [(batch, n) for n in size] if isinstance(size, (list, tuple)) else (batch, size)
+                for size in self.state_size
+            ]
+            return [output, *states]
         return output
+
+    def symbolic_output_shapes(self, input_shape: Any, args: tuple, kwargs: dict) -> Any:
+        # A stack's symbolic initial states are checked when the graph is built, as Keras does.
+        initial_state = kwargs.get("initial_state")
+        if initial_state is not None and isinstance(self.cell, StackedRNNCells):
+            self.cell.check_states(
+                list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state],
+                tuple(input_shape)[0], "initial_state", f"Layer '{self.name}' ({type(self).__name__})",
+            )
+        return super().symbolic_output_shapes(input_shape, args, kwargs)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         if isinstance(mask, (list, tuple)):
@@ -182,7 +215,7 @@ class RNN(Layer):
         if own is not None:
             states = own(batch_size=batch_size)
             return list(states) if isinstance(states, (list, tuple)) else [states]
-        return [Tensor(xp.zeros((batch_size, n), dtype=self.dtype)) for n in self.state_size]
+        return [Tensor(xp.zeros((batch_size, n), dtype=self.dtype)) for n in self._flat_state_sizes]
 
     # -- calling ---------------------------------------------------------------------------
     def __call__(self, inputs: Any, *args: Any, initial_state: Any = None, **kwargs: Any) -> Any:
@@ -203,11 +236,17 @@ class RNN(Layer):
         if initial_state is None:
             initial_state = self.get_initial_state(batch)
         initial_state = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
-        initial_state = [s if isinstance(s, Tensor) else Tensor(xp.asarray(s, dtype=sequences.data.dtype)) for s in initial_state]
-        if len(initial_state) != len(self.state_size):
+        initial_state = map_structure(
+            lambda s: s if isinstance(s, Tensor) else Tensor(xp.asarray(s, dtype=sequences.data.dtype)), initial_state
+        )
+        if isinstance(self.cell, StackedRNNCells):
+            initial_state = self.cell.check_states(
+                initial_state, batch, "initial_state", f"Layer '{self.name}' ({type(self).__name__})"
+            )
+        elif len(initial_state) != len(self._flat_state_sizes):
             raise ValueError(
-                f"Layer '{self.name}' ({type(self).__name__}) has {len(self.state_size)} state(s) of sizes "
-                f"{self.state_size}, but `initial_state` holds {len(initial_state)} tensor(s)."
+                f"Layer '{self.name}' ({type(self).__name__}) has {len(self._flat_state_sizes)} state(s) of sizes "
+                f"{self._flat_state_sizes}, but `initial_state` holds {len(initial_state)} tensor(s)."
             )
         if mask is not None:
             mask_array = mask.data if isinstance(mask, Tensor) else xp.asarray(mask)
@@ -233,7 +272,7 @@ class RNN(Layer):
             if drawing:
                 self.cell.reset_dropout_masks()
         if self.stateful:
-            for value, state in zip(self._state_values, states):
+            for value, state in zip(self._state_values, flatten(states)):
                 value[...] = state.data
         if self.return_state:
             return [output, *states]
@@ -249,10 +288,12 @@ class RNN(Layer):
             )
         if self._state_values is None:
             self._stateful_batch = batch
-            self._state_values = [xp.array(s.data) for s in self.get_initial_state(batch)]
+            initial = self.get_initial_state(batch)
+            self._state_structure = initial
+            self._state_values = [xp.array(s.data) for s in flatten(initial)]
         if initial_state is not None:
             return initial_state
-        return [Tensor(v.copy()) for v in self._state_values]
+        return pack_sequence_as(self._state_structure, [Tensor(v.copy()) for v in self._state_values])
 
     def _fused_kind(self) -> str | None:
         cell = self.cell
@@ -288,15 +329,21 @@ class RNN(Layer):
         steps = sequences.shape[1]
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         states = list(initial_state)
+        is_stack = isinstance(self.cell, StackedRNNCells)
         previous_output = None
         outputs = []
         for t in order:
             step_input = getitem(sequences, (slice(None), t))
-            output, new_states = _call_cell(self.cell, step_input, states, training)
-            new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
+            if is_stack:  # one entry per cell, in the form given (also for a one-cell stack)
+                output, new_states = self.cell.call_per_cell(step_input, states, training)
+            else:
+                output, new_states = _call_cell(self.cell, step_input, states, training)
+                new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
             if mask is not None:
                 keep = constant(mask[:, t:t + 1])
-                new_states = [where(keep, new, old) for new, old in zip(new_states, states)]
+                new_states = pack_sequence_as(
+                    new_states, [where(keep, new, old) for new, old in zip(flatten(new_states), flatten(states))]
+                )
                 if previous_output is None:
                     previous_output = Tensor(xp.zeros(output.shape, dtype=output.data.dtype))
                 fallback = Tensor(xp.zeros(output.shape, dtype=output.data.dtype)) if self.zero_output_for_mask else previous_output

@@ -23,6 +23,7 @@ from numeras.backend import xp
 from numeras.layers.core import _serialize_regularizer
 from numeras.layers.layer import Layer, _get_regularizer
 from numeras.layers.serialization import deserialize, serialize
+from numeras.utils.tree import flatten
 
 
 def _check_units(cell: str, units: Any) -> int:
@@ -305,8 +306,16 @@ class GRUCell(_GatedCell):
 
 
 class StackedRNNCells(Layer):
-    """Several cells run as one: each step feeds the output of one cell to the next. States are
-    the cells' states in order (flattened)."""
+    """Several cells run as one: each step feeds the output of one cell to the next.
+
+    States are nested per cell, as Keras 3: ``state_size`` is ``[cell.state_size, ...]`` (two
+    LSTMCells of 3 and 2 units: ``[[3, 3], [2, 2]]``; GRUCells: ``[3, 2]``), ``get_initial_state``
+    gives one entry per cell (what the cell's own ``get_initial_state`` gives: ``[h, c]`` for an
+    LSTMCell, ``[h]`` for a GRUCell or SimpleRNNCell), and ``call(inputs, states)`` takes and
+    returns one entry per cell. A cell's entry may be a list of its states or, for a cell with a
+    single state, that one tensor; the new states keep the form they were given in. As Keras, a
+    stack of one cell returns that cell's states without the per-cell list around them.
+    """
 
     def __init__(self, cells: list, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -321,66 +330,102 @@ class StackedRNNCells(Layer):
 
     @property
     def state_size(self) -> list:
-        sizes = []
-        for cell in self.cells:
-            size = cell.state_size
-            sizes.extend(size if isinstance(size, (list, tuple)) else [size])
-        return sizes
+        return [cell.state_size for cell in self.cells]
 
     @property
     def output_size(self) -> int:
-        last = self.cells[-1]
-        size = getattr(last, "output_size", None)
-        if size is not None:
-            return size
-        return last.state_size[0] if isinstance(last.state_size, (list, tuple)) else last.state_size
+        return _cell_output_size(self.cells[-1])
 
-    def _counts(self) -> list:
-        return [len(c.state_size) if isinstance(c.state_size, (list, tuple)) else 1 for c in self.cells]
+    def _state_sizes(self) -> list:
+        """Each cell's state sizes as a list (a single-state cell's too)."""
+        return [list(size) if isinstance(size, (list, tuple)) else [size] for size in self.state_size]
 
     def build(self, input_shape: Any) -> None:
         shape = tuple(input_shape)
         for cell in self.cells:
             if isinstance(cell, Layer) and not cell.built:
                 cell._ensure_built(shape)
-            size = getattr(cell, "output_size", None) or (
-                cell.state_size[0] if isinstance(cell.state_size, (list, tuple)) else cell.state_size
-            )
-            shape = (*shape[:-1], size)
+            shape = (*shape[:-1], _cell_output_size(cell))
 
     def get_initial_state(self, batch_size: int | None = None) -> list:
+        """One entry per cell: the cell's own ``get_initial_state``, else zeros (one tensor for an
+        integer ``state_size``, a list for a list)."""
         states = []
         for cell in self.cells:
             own = getattr(cell, "get_initial_state", None)
             if own is not None:
-                made = own(batch_size=batch_size)
-                states.extend(made if isinstance(made, (list, tuple)) else [made])
+                states.append(own(batch_size=batch_size))
+                continue
+            dtype = getattr(cell, "dtype", None) or self.dtype
+            if isinstance(cell.state_size, (list, tuple)):
+                states.append([Tensor(xp.zeros((batch_size, n), dtype=dtype)) for n in cell.state_size])
             else:
-                sizes = cell.state_size if isinstance(cell.state_size, (list, tuple)) else [cell.state_size]
-                states.extend(Tensor(xp.zeros((batch_size, n), dtype=getattr(cell, 'dtype', self.dtype))) for n in sizes)
+                states.append(Tensor(xp.zeros((batch_size, cell.state_size), dtype=dtype)))
         return states
+
+    def check_states(self, states: Any, batch: int | None, argument: str, owner: str) -> list:
+        """``states`` as a list of one entry per cell, or a clear error naming ``argument`` (of
+        ``owner``) when their number or shapes are not the ones the cells expect."""
+        sizes = self._state_sizes()
+        expected = _describe_expected(self.cells, sizes)
+
+        def wrong(what: str) -> ValueError:
+            return ValueError(
+                f"{owner}: `{argument}` for a StackedRNNCells of {len(self.cells)} cells takes one entry "
+                f"per cell, as Keras: {expected} (a single-state cell's entry may also be its one tensor). "
+                f"{what} Received: {_describe_states(states)}."
+            )
+
+        if not isinstance(states, (list, tuple)) or len(states) != len(self.cells):
+            count = len(states) if isinstance(states, (list, tuple)) else 1
+            hint = ""
+            if isinstance(states, (list, tuple)) and len(flatten(states)) == sum(len(s) for s in sizes):
+                hint = " Group the states by cell instead of passing them as one flat list."
+            raise wrong(f"Expected {len(self.cells)} entries, received {count}.{hint}")
+        for index, (cell_sizes, entry) in enumerate(zip(sizes, states)):
+            given = list(entry) if isinstance(entry, (list, tuple)) else [entry]
+            if len(given) != len(cell_sizes) or any(isinstance(g, (list, tuple)) for g in given):
+                raise wrong(
+                    f"Cell {index} ({type(self.cells[index]).__name__}) has {len(cell_sizes)} state(s), "
+                    f"its entry holds {len(given)}."
+                )
+            for size, value in zip(cell_sizes, given):
+                shape = tuple(getattr(value, "shape", ()))
+                if len(shape) != 2 or shape[-1] != size or (batch is not None and shape[0] not in (None, batch)):
+                    raise wrong(
+                        f"Cell {index} ({type(self.cells[index]).__name__}) expects states of shape "
+                        f"(batch{'' if batch is None else '=' + str(batch)}, {size}), received one of shape {shape}."
+                    )
+        return list(states)
+
+    def call(self, inputs: Any, states: Any, training: Any = None) -> tuple:
+        inputs, new_states = self.call_per_cell(inputs, states, training)
+        if len(new_states) == 1:  # Keras: a one-cell stack returns that cell's states
+            new_states = new_states[0]
+        return inputs, new_states
+
+    def call_per_cell(self, inputs: Any, states: Any, training: Any = None) -> tuple:
+        """``call`` whose new states are always one entry per cell (what ``RNN`` carries over)."""
+        if not isinstance(states, (list, tuple)) or len(states) != len(self.cells):
+            self.check_states(states, None, "states", f"StackedRNNCells '{self.name}'")
+        new_states = []
+        for cell, entry in zip(self.cells, states):
+            given_as_list = isinstance(entry, (list, tuple))
+            inputs, updated = _call_cell(cell, inputs, list(entry) if given_as_list else [entry], training)
+            updated = list(updated) if isinstance(updated, (list, tuple)) else [updated]
+            new_states.append(updated[0] if len(updated) == 1 and not given_as_list else updated)
+        return inputs, new_states
 
     def draw_dropout_masks(self, batch: int, features: int, dtype: Any) -> None:
         for cell in self.cells:
             if isinstance(cell, DropoutRNNCell):
                 cell.draw_dropout_masks(batch, features, dtype)
-            features = getattr(cell, "output_size", None) or features
+            features = _cell_output_size(cell)
 
     def reset_dropout_masks(self) -> None:
         for cell in self.cells:
             if isinstance(cell, DropoutRNNCell):
                 cell.reset_dropout_masks()
-
-    def call(self, inputs: Any, states: Any, training: Any = None) -> tuple:
-        states = list(states)
-        new_states = []
-        start = 0
-        for cell, count in zip(self.cells, self._counts()):
-            own = states[start:start + count]
-            start += count
-            inputs, updated = _call_cell(cell, inputs, own, training)
-            new_states.extend(updated if isinstance(updated, (list, tuple)) else [updated])
-        return inputs, new_states
 
     def get_config(self) -> dict:
         return {**super().get_config(), "cells": [serialize(cell) for cell in self.cells]}
@@ -392,6 +437,31 @@ class StackedRNNCells(Layer):
         if isinstance(config.get("dtype"), dict):
             config["dtype"] = config["dtype"].get("config", {}).get("name")
         return cls(cells, **config)
+
+
+def _cell_output_size(cell: Any) -> int:
+    """A cell's output width: its ``output_size``, else its (first) state size (Keras's rule)."""
+    size = getattr(cell, "output_size", None)
+    if size is not None:
+        return size
+    return cell.state_size[0] if isinstance(cell.state_size, (list, tuple)) else cell.state_size
+
+
+def _describe_expected(cells: list, sizes: list) -> str:
+    entries = []
+    for cell, cell_sizes in zip(cells, sizes):
+        names = {1: ["h"], 2: ["h", "c"]}.get(len(cell_sizes), [f"s{i}" for i in range(len(cell_sizes))])
+        shapes = ", ".join(f"{name} (batch, {n})" for name, n in zip(names, cell_sizes))
+        entries.append(f"[{shapes}] for {type(cell).__name__}")
+    return "[" + ", ".join(entries) + "]"
+
+
+def _describe_states(states: Any) -> str:
+    """The structure of ``states`` with each tensor shown by its shape."""
+    if isinstance(states, (list, tuple)):
+        return "[" + ", ".join(_describe_states(item) for item in states) + "]"
+    shape = getattr(states, "shape", None)
+    return f"tensor of shape {tuple(shape)}" if shape is not None else repr(states)
 
 
 def _call_cell(cell: Any, inputs: Any, states: Any, training: Any) -> tuple:
