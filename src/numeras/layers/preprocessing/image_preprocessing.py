@@ -16,8 +16,9 @@ read in four gathers, with the edge modes of ``jax.scipy.ndimage.map_coordinates
 uses ('reflect', 'wrap', 'constant', 'nearest').
 
 ``Resizing`` and ``CenterCrop`` are differentiable (as in Keras): resizing is linear, one weight
-matrix per axis from :mod:`numeras.utils.image_utils` (``tf.image.resize``'s kernels), and its
-gradient is the transposed matrices applied to the incoming gradient.
+matrix per axis, applied by the primitive of :mod:`numeras.autodiff.ops.resize` with
+``tf.image.resize``'s weights, and its gradient is the transposed matrices applied to the
+incoming gradient.
 
 Length: over the house's ~700 lines because its eleven layers share one batched affine resampler,
 one fill-mode rule and one seed/training protocol; split by layer, each file would re-import most
@@ -26,7 +27,6 @@ of the others.
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
@@ -35,12 +35,10 @@ import numpy as np
 from numeras import backend
 from numeras.autodiff import Tensor
 from numeras.autodiff.ops import cast as _cast
-from numeras.autodiff.ops import concatenate, constant, getitem, record, transpose
+from numeras.autodiff.ops import concatenate, constant, getitem, transpose
 from numeras.autodiff.ops.convolution import standardize_data_format
+from numeras.autodiff.ops.resize import INTERPOLATIONS, resize
 from numeras.layers.layer import Layer
-from numeras.utils.image_utils import _KERNELS as _RESIZE_KERNELS
-from numeras.utils.image_utils import INTERPOLATIONS
-from numeras.utils.image_utils import _weights as _resize_weights
 
 __all__ = [
     "CenterCrop",
@@ -63,52 +61,14 @@ AFFINE_INTERPOLATIONS = ("nearest", "bilinear")
 # --- differentiable resize ---------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=64)
-def _antialiased_weights(in_size: int, out_size: int, interpolation: str) -> np.ndarray:
-    """(out_size, in_size) float32 weights of an antialiased shrink: the kernel is stretched by
-    in_size / out_size so every input pixel contributes (TensorFlow's and JAX's
-    scale_and_translate); growing, 'nearest' and 'area' use the plain weights."""
-    if out_size >= in_size or interpolation in ("nearest", "area"):
-        return _resize_weights(in_size, out_size, interpolation)
-    scale = in_size / out_size
-    centres = (np.arange(out_size) + 0.5) * scale - 0.5
-    weights = _RESIZE_KERNELS[interpolation]((centres[:, None] - np.arange(in_size)[None, :]) / scale)
-    totals = weights.sum(axis=1, keepdims=True)
-    usable = np.abs(totals) > 1000 * np.finfo(np.float32).eps
-    weights = np.where(usable, weights / np.where(totals != 0, totals, 1), 0.0)
-    return weights.astype(np.float32)
-
-
 def resize_images(images: Tensor, size: tuple[int, int], interpolation: str = "bilinear", antialias: bool = False) -> Tensor:
     """A (batch, height, width, channels) tensor resized to ``size`` = (height, width) as
-    ``tf.image.resize`` (``antialias`` stretches the kernel when shrinking).
-
-    Forward: y[b] = R x[b] C^T per channel, with R (out_h, h) and C (out_w, w) the per-axis weight
-    matrices;  backward: dx[b] = R^T g[b] C.
-    """
-    if interpolation not in INTERPOLATIONS:
-        raise ValueError(
-            f"Resizing: `interpolation` must be one of {INTERPOLATIONS}, received interpolation={interpolation!r}."
-        )
-    x = images.data
-    batch, height, width, channels = x.shape
-    out_height, out_width = int(size[0]), int(size[1])
-    if (height, width) == (out_height, out_width):
+    ``tf.image.resize`` (``antialias`` stretches the kernel when shrinking); images already of
+    that size pass unchanged. Differentiable (the :func:`numeras.autodiff.ops.resize.resize`
+    primitive)."""
+    if tuple(images.shape[1:3]) == (int(size[0]), int(size[1])):
         return images
-    weights = _antialiased_weights if antialias else _resize_weights
-    rows = weights(height, out_height, interpolation).astype(x.dtype, copy=False)
-    cols = weights(width, out_width, interpolation).astype(x.dtype, copy=False)
-    # Rows: (out_h, h) @ (b, h, w*c); columns: (out_w, w) @ (b*out_h, w, c).
-    by_rows = np.matmul(rows, x.reshape(batch, height, width * channels))
-    out = np.matmul(cols, by_rows.reshape(batch * out_height, width, channels))
-    out = out.reshape(batch, out_height, out_width, channels)
-
-    def vjp(g):
-        by_cols = np.matmul(cols.T, g.reshape(batch * out_height, out_width, channels))
-        grad = np.matmul(rows.T, by_cols.reshape(batch, out_height, width * channels))
-        return (grad.reshape(batch, height, width, channels),)
-
-    return record(out, (images,), vjp)
+    return resize(images, size, interpolation, flavour="tensorflow", antialias=antialias)
 
 
 # --- batched affine resampling -----------------------------------------------------------------
