@@ -89,18 +89,33 @@ def resize(
     if len(size) != 2:
         raise ValueError(f"resize: `size` must be (height, width), received {size!r}.")
     images, single, first = _channels_last_batch(images, data_format, "resize")
+    resized = resize_batch(images, size, interpolation, antialias, crop_to_aspect_ratio, pad_to_aspect_ratio, fill_value)
+    return _restore(resized, single, first)
+
+
+def resize_batch(
+    images: Tensor,
+    size,
+    interpolation: str,
+    antialias: bool = False,
+    crop_to_aspect_ratio: bool = False,
+    pad_to_aspect_ratio: bool = False,
+    fill_value: float = 0.0,
+    flavour: str = "jax",
+) -> Tensor:
+    """:func:`resize` of a (batch, height, width, channels) float tensor, with the weights of
+    ``flavour`` (see numeras.autodiff.ops.resize; the Resizing layer asks for TensorFlow's). An
+    image already of the target size (after cropping or padding) passes unchanged."""
     target_height, target_width = int(size[0]), int(size[1])
-    batch, height, width, channels = images.data.shape
+    height, width = images.data.shape[1:3]
     if crop_to_aspect_ratio:
-        top, left, crop_height, crop_width = image_utils._crop_box(height, width, target_height, target_width)
+        top, left, crop_height, crop_width = image_utils.centred_crop_box(height, width, target_height, target_width)
         images = getitem(images, (builtins.slice(None), builtins.slice(top, top + crop_height), builtins.slice(left, left + crop_width)))
     elif pad_to_aspect_ratio:
         images = _pad_to_aspect_ratio(images, target_height, target_width, fill_value)
-    height, width = images.data.shape[1:3]
-    if (height, width) == (target_height, target_width):
-        return _restore(images, single, first)
-    resized = resize_ops.resize(images, (target_height, target_width), interpolation, flavour="jax", antialias=antialias)
-    return _restore(resized, single, first)
+    if tuple(images.data.shape[1:3]) == (target_height, target_width):
+        return images
+    return resize_ops.resize(images, (target_height, target_width), interpolation, flavour=flavour, antialias=antialias)
 
 
 def _pad_to_aspect_ratio(images: Tensor, target_height: int, target_width: int, fill_value) -> Tensor:

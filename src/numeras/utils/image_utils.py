@@ -202,7 +202,9 @@ def resize_image(
     return resize_ops.resample_axis(by_rows, rows_axis + 1, out_width, interpolation, flavour, dtype=np.float32)
 
 
-def _crop_box(height: int, width: int, target_height: int, target_width: int) -> tuple[int, int, int, int]:
+def centred_crop_box(height: int, width: int, target_height: int, target_width: int) -> tuple[int, int, int, int]:
+    """(top, left, crop_height, crop_width): the largest centred window with the target's aspect
+    ratio (Keras's smart_resize and crop_to_aspect_ratio arithmetic)."""
     crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
     crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
     top = int(float(height - crop_height) / 2)
@@ -215,7 +217,7 @@ def resize_with_crop(
 ) -> np.ndarray:
     """The largest centred window with the target's aspect ratio, resized (Keras's smart_resize);
     ``image`` is (height, width, channels) or a batch of them."""
-    top, left, crop_height, crop_width = _crop_box(image.shape[-3], image.shape[-2], *size)
+    top, left, crop_height, crop_width = centred_crop_box(image.shape[-3], image.shape[-2], *size)
     window = image[..., top : top + crop_height, left : left + crop_width, :]
     return resize_image(window, size, interpolation, flavour)
 

@@ -35,10 +35,12 @@ import numpy as np
 from numeras import backend
 from numeras.autodiff import Tensor
 from numeras.autodiff.ops import cast as _cast
-from numeras.autodiff.ops import concatenate, constant, getitem, transpose
+from numeras.autodiff.ops import constant, getitem, transpose
 from numeras.autodiff.ops.convolution import standardize_data_format
-from numeras.autodiff.ops.resize import INTERPOLATIONS, resize
+from numeras.autodiff.ops.resize import INTERPOLATIONS
 from numeras.layers.layer import Layer
+from numeras.ops.image import resize_batch
+from numeras.utils.image_utils import centred_crop_box
 
 __all__ = [
     "CenterCrop",
@@ -60,15 +62,17 @@ AFFINE_INTERPOLATIONS = ("nearest", "bilinear")
 
 # --- differentiable resize ---------------------------------------------------------------------
 
+_RESIZING_FLAVOUR = "tensorflow"
+"""Whose interpolation weights the resizing layers use where JAX's and TensorFlow's differ
+(bicubic without antialias): TensorFlow's, what Keras's Resizing computes in a tf.data pipeline
+and what image_dataset_from_directory loads with."""
+
 
 def resize_images(images: Tensor, size: tuple[int, int], interpolation: str = "bilinear", antialias: bool = False) -> Tensor:
     """A (batch, height, width, channels) tensor resized to ``size`` = (height, width) as
     ``tf.image.resize`` (``antialias`` stretches the kernel when shrinking); images already of
-    that size pass unchanged. Differentiable (the :func:`numeras.autodiff.ops.resize.resize`
-    primitive)."""
-    if tuple(images.shape[1:3]) == (int(size[0]), int(size[1])):
-        return images
-    return resize(images, size, interpolation, flavour="tensorflow", antialias=antialias)
+    that size pass unchanged. Differentiable."""
+    return resize_batch(images, size, interpolation, antialias, flavour=_RESIZING_FLAVOUR)
 
 
 # --- batched affine resampling -----------------------------------------------------------------
@@ -367,32 +371,23 @@ class Resizing(_ImageLayer):
     def call(self, inputs: Tensor) -> Tensor:
         source_dtype = inputs.data.dtype
         batch, unbatched = self._to_batch(inputs)
-        if self.crop_to_aspect_ratio:
-            batch = _crop_to_aspect_ratio(batch, self.height, self.width)
-        elif self.pad_to_aspect_ratio:
-            batch = self._pad_to_aspect_ratio(batch)
-        resized = self._from_batch(resize_images(batch, (self.height, self.width), self.interpolation, self.antialias), unbatched)
+        resized = resize_batch(
+            batch,
+            (self.height, self.width),
+            self.interpolation,
+            self.antialias,
+            self.crop_to_aspect_ratio,
+            self.pad_to_aspect_ratio,
+            self.fill_value,
+            flavour=_RESIZING_FLAVOUR,
+        )
+        resized = self._from_batch(resized, unbatched)
         if source_dtype.kind in "iu":
             # As Keras: integer images (uint8 pixels) stay integers, rounded and saturated.
             limits = np.iinfo(source_dtype)
             values = np.clip(np.round(resized.data), limits.min, limits.max)
             return constant(values.astype(source_dtype))
         return resized
-
-    def _pad_to_aspect_ratio(self, images: Tensor) -> Tensor:
-        _, height, width, channels = images.shape
-        padded_height = max(height, int(float(width * self.height) / self.width))
-        padded_width = max(width, int(float(height * self.width) / self.height))
-        # Keras pads the same amount on both sides (the floor of half the difference).
-        top = int(float(padded_height - height) / 2)
-        left = int(float(padded_width - width) / 2)
-        if top > 0:
-            block = constant(np.full((images.shape[0], top, width, channels), self.fill_value, images.data.dtype))
-            return concatenate([block, images, block], axis=1)
-        if left > 0:
-            block = constant(np.full((images.shape[0], height, left, channels), self.fill_value, images.data.dtype))
-            return concatenate([block, images, block], axis=2)
-        return images
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return self._resized_shape(input_shape, self.height, self.width)
@@ -417,18 +412,6 @@ def _positive_int(owner: str, name: str, value: Any) -> int:
     return int(value)
 
 
-def _crop_box(height: int, width: int, target_height: int, target_width: int) -> tuple[int, int, int, int]:
-    """(top, left, crop_height, crop_width): the largest centred window with the target's ratio."""
-    crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
-    crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
-    return int(float(height - crop_height) / 2), int(float(width - crop_width) / 2), crop_height, crop_width
-
-
-def _crop_to_aspect_ratio(images: Tensor, target_height: int, target_width: int) -> Tensor:
-    top, left, crop_height, crop_width = _crop_box(images.shape[1], images.shape[2], target_height, target_width)
-    return getitem(images, (slice(None), slice(top, top + crop_height), slice(left, left + crop_width)))
-
-
 class CenterCrop(_ImageLayer):
     """The central (``height``, ``width``) window of each image. An image smaller than the window
     along an axis is instead resized to it, after cropping to the target's aspect ratio (Keras's
@@ -446,8 +429,7 @@ class CenterCrop(_ImageLayer):
             top, left = (height - self.height) // 2, (width - self.width) // 2
             out = getitem(batch, (slice(None), slice(top, top + self.height), slice(left, left + self.width)))
         else:
-            cropped = _crop_to_aspect_ratio(batch, self.height, self.width)
-            out = resize_images(cropped, (self.height, self.width), "bilinear")
+            out = resize_batch(batch, (self.height, self.width), "bilinear", crop_to_aspect_ratio=True, flavour=_RESIZING_FLAVOUR)
         return self._from_batch(out, unbatched)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
@@ -636,7 +618,7 @@ class RandomCrop(_RandomImageLayer):
             top = int(rng.uniform(0, height - self.height + 1))
             left = int(rng.uniform(0, width - self.width + 1))
             return constant(images.data[:, top : top + self.height, left : left + self.width])
-        top, left, _, _ = _crop_box(height, width, self.height, self.width)
+        top, left, _, _ = centred_crop_box(height, width, self.height, self.width)
         window = getitem(images, (slice(None), slice(top, top + self.height), slice(left, left + self.width)))
         if window.shape[1:3] != (self.height, self.width):
             window = resize_images(window, (self.height, self.width), "bilinear")
