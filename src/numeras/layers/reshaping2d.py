@@ -261,16 +261,11 @@ class UpSampling2D(_UpSampling):
     def call(self, inputs: Tensor) -> Tensor:
         if self.interpolation == "nearest":
             return super().call(inputs)
-        from numeras.autodiff.ops.resize import resize
-
         self._check_rank(inputs)
-        if self.data_format == "channels_first":
-            inputs = ops.transpose(inputs, (0, 2, 3, 1))
-        height, width = inputs.shape[1], inputs.shape[2]
-        outputs = resize(inputs, (height * self.size[0], width * self.size[1]), self.interpolation)
-        if self.data_format == "channels_first":
-            outputs = ops.transpose(outputs, (0, 3, 1, 2))
-        return outputs
+        height_axis, width_axis = _spatial_axes(self.rank, self.data_format)
+        size = (inputs.shape[height_axis] * self.size[0], inputs.shape[width_axis] * self.size[1])
+        # As Keras: keras.ops.image.resize, i.e. the backend's (JAX's) weights.
+        return ops.image.resize(inputs, size, interpolation=self.interpolation, data_format=self.data_format)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "interpolation": self.interpolation}

@@ -1,9 +1,10 @@
 """Keras 3's ``keras.ops.image``: ``resize``, ``affine_transform`` and ``extract_patches``, on
 one image (height, width, channels) or a batch, channels last or first.
 
-All three are linear in the image and built from differentiable ops: ``resize`` multiplies by a
-(out, in) interpolation matrix along each spatial axis (the matrices of
-numeras.utils.image_utils, which match tf.image.resize), ``affine_transform`` gathers the
+All three are linear in the image and built from differentiable ops: ``resize`` applies an
+(out, in) interpolation matrix along each spatial axis (the resize primitive of
+numeras.autodiff.ops.resize, with the weights of ``jax.image.resize`` that Keras's JAX backend
+uses), ``affine_transform`` gathers the
 neighbours of each sampled point and weights them, and ``extract_patches`` gathers windows.
 Gradients reach the images (not the transform).
 """
@@ -19,7 +20,6 @@ from numeras.autodiff.composites import (
     cast,
     concatenate,
     constant,
-    einsum,
     full,
     getitem,
     multiply,
@@ -27,6 +27,7 @@ from numeras.autodiff.composites import (
     reshape,
     transpose,
 )
+from numeras.autodiff.ops import resize as resize_ops
 from numeras.autodiff.tensor import Tensor
 from numeras.backend import xp
 from numeras.utils import image_utils
@@ -74,35 +75,47 @@ def resize(
     data_format=None,
 ) -> Tensor:
     """images resized to ``size`` = (height, width) with ``interpolation`` (bilinear, nearest,
-    bicubic, area, lanczos3, lanczos5, gaussian, mitchellcubic), half-pixel centres and no
-    antialiasing. ``crop_to_aspect_ratio`` first crops the largest centred window with the
-    target's aspect ratio; ``pad_to_aspect_ratio`` first pads with ``fill_value`` to it.
-    Differentiable with respect to the images."""
-    if antialias:
-        raise NotImplementedError("resize: antialias=True is not supported by numeras; use antialias=False.")
+    bicubic, lanczos3, lanczos5 as ``jax.image.resize``; TensorFlow's area, gaussian,
+    mitchellcubic), half-pixel centres; ``antialias`` stretches the kernel when shrinking.
+    ``crop_to_aspect_ratio`` first crops the largest centred window with the target's aspect
+    ratio; ``pad_to_aspect_ratio`` first pads with ``fill_value`` to it. Differentiable with
+    respect to the images."""
     if fill_mode != "constant":
         raise ValueError(f"resize: only fill_mode='constant' is supported (as in Keras), received {fill_mode!r}.")
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
         raise ValueError("resize: only one of `crop_to_aspect_ratio` and `pad_to_aspect_ratio` can be True.")
-    if interpolation not in image_utils.INTERPOLATIONS:
-        raise ValueError(f"resize: `interpolation` must be one of {image_utils.INTERPOLATIONS}, received {interpolation!r}.")
+    if interpolation not in resize_ops.INTERPOLATIONS:
+        raise ValueError(f"resize: `interpolation` must be one of {resize_ops.INTERPOLATIONS}, received {interpolation!r}.")
     if len(size) != 2:
         raise ValueError(f"resize: `size` must be (height, width), received {size!r}.")
     images, single, first = _channels_last_batch(images, data_format, "resize")
+    resized = resize_batch(images, size, interpolation, antialias, crop_to_aspect_ratio, pad_to_aspect_ratio, fill_value)
+    return _restore(resized, single, first)
+
+
+def resize_batch(
+    images: Tensor,
+    size,
+    interpolation: str,
+    antialias: bool = False,
+    crop_to_aspect_ratio: bool = False,
+    pad_to_aspect_ratio: bool = False,
+    fill_value: float = 0.0,
+    flavour: str = "jax",
+) -> Tensor:
+    """:func:`resize` of a (batch, height, width, channels) float tensor, with the weights of
+    ``flavour`` (see numeras.autodiff.ops.resize; the Resizing layer asks for TensorFlow's). An
+    image already of the target size (after cropping or padding) passes unchanged."""
     target_height, target_width = int(size[0]), int(size[1])
-    batch, height, width, channels = images.data.shape
+    height, width = images.data.shape[1:3]
     if crop_to_aspect_ratio:
-        top, left, crop_height, crop_width = image_utils._crop_box(height, width, target_height, target_width)
+        top, left, crop_height, crop_width = image_utils.centred_crop_box(height, width, target_height, target_width)
         images = getitem(images, (builtins.slice(None), builtins.slice(top, top + crop_height), builtins.slice(left, left + crop_width)))
     elif pad_to_aspect_ratio:
         images = _pad_to_aspect_ratio(images, target_height, target_width, fill_value)
-    height, width = images.data.shape[1:3]
-    if (height, width) == (target_height, target_width):
-        return _restore(images, single, first)
-    dtype = images.data.dtype
-    rows = constant(image_utils._weights(height, target_height, interpolation).astype(dtype))
-    cols = constant(image_utils._weights(width, target_width, interpolation).astype(dtype))
-    return _restore(einsum("oh,bhwc,pw->bopc", rows, images, cols), single, first)
+    if tuple(images.data.shape[1:3]) == (target_height, target_width):
+        return images
+    return resize_ops.resize(images, (target_height, target_width), interpolation, flavour=flavour, antialias=antialias)
 
 
 def _pad_to_aspect_ratio(images: Tensor, target_height: int, target_width: int, fill_value) -> Tensor:

@@ -3,18 +3,16 @@
 and the NumPy resize that ``image_dataset_from_directory`` uses.
 
 The resize reproduces TensorFlow's ``tf.image.resize`` (which Keras's dataset maker calls) without
-antialiasing: sample points at half-pixel centres, separable kernels (triangle for bilinear, Keys
-cubic a=-0.5, Lanczos, Gaussian, Mitchell) whose weights are renormalised where they fall outside
-the image, exact box overlap for "area". Each output sample reads only the few input samples
-under its kernel (2 for bilinear, 4 for bicubic...), so each axis is a handful of vectorised
-gather-multiply-adds with cached tap tables: the cost grows with the output size, not with
-input × output as a dense weight-matrix product would (which took ~27 ms, 15x the JPEG decode,
-for a 500x375 photo resized to 180x180).
+antialiasing, with the weights of :mod:`numeras.autodiff.ops.resize` (the one place numeras
+computes interpolation weights) applied to plain arrays: each output sample reads only the few
+input samples under its kernel (2 for bilinear, 4 for bicubic...), so the cost grows with the
+output size, not with input × output as a dense weight-matrix product would (which took ~27 ms,
+15x the JPEG decode, for a 500x375 photo resized to 180x180). ``smart_resize`` follows the Keras
+backend's resize instead (JAX's bicubic weights), as Keras's own does.
 """
 
 from __future__ import annotations
 
-import functools
 import io
 import pathlib
 import warnings
@@ -23,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from numeras import backend
+from numeras.autodiff.ops import resize as resize_ops
 
 __all__ = ["load_img", "img_to_array", "array_to_img", "save_img", "smart_resize", "resize_image"]
 
@@ -174,140 +173,38 @@ def save_img(
 
 # --- resizing ----------------------------------------------------------------------------------
 
-INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+INTERPOLATIONS = resize_ops.INTERPOLATIONS
 
 
-def _keys_cubic(x: np.ndarray) -> np.ndarray:
-    a = -0.5
-    x = np.abs(x)
-    near = ((a + 2) * x - (a + 3)) * x * x + 1
-    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
-
-
-def _lanczos(radius: int):
-    def kernel(x: np.ndarray) -> np.ndarray:
-        x = np.abs(x)
-        return np.where(x < radius, np.sinc(x) * np.sinc(x / radius), 0.0)
-
-    return kernel
-
-
-def _gaussian(x: np.ndarray) -> np.ndarray:
-    radius, sigma = 1.5, 0.5
-    x = np.abs(x)
-    return np.where(x < radius, np.exp(-x * x / (2 * sigma * sigma)), 0.0)
-
-
-def _mitchell(x: np.ndarray) -> np.ndarray:
-    b = c = 1.0 / 3.0
-    x = np.abs(x)
-    near = ((12 - 9 * b - 6 * c) * x**3 + (-18 + 12 * b + 6 * c) * x**2 + (6 - 2 * b)) / 6
-    far = ((-b - 6 * c) * x**3 + (6 * b + 30 * c) * x**2 + (-12 * b - 48 * c) * x + (8 * b + 24 * c)) / 6
-    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
-
-
-_KERNELS = {
-    "bilinear": lambda x: np.maximum(0.0, 1.0 - np.abs(x)),
-    "bicubic": _keys_cubic,
-    "lanczos3": _lanczos(3),
-    "lanczos5": _lanczos(5),
-    "gaussian": _gaussian,
-    "mitchellcubic": _mitchell,
-}
-
-
-@functools.lru_cache(maxsize=64)
 def _weights(in_size: int, out_size: int, interpolation: str) -> np.ndarray:
-    """(out_size, in_size) float32 matrix: output sample i is ``weights[i] @ input``."""
-    scale = in_size / out_size
-    if interpolation == "nearest":
-        # Half-pixel centres, rounded down (TensorFlow's resize_nearest_neighbor v2 rule).
-        index = np.minimum(np.floor((np.arange(out_size) + 0.5) * scale).astype(np.int64), in_size - 1)
-        weights = np.zeros((out_size, in_size), np.float64)
-        weights[np.arange(out_size), index] = 1.0
-        return weights.astype(np.float32)
-    if interpolation == "area":
-        # Each output pixel averages the input span [i * scale, (i + 1) * scale] by overlap.
-        starts = np.arange(out_size)[:, None] * scale
-        ends = starts + scale
-        pixel = np.arange(in_size)[None, :]
-        overlap = np.clip(np.minimum(ends, pixel + 1) - np.maximum(starts, pixel), 0.0, None)
-        return (overlap / scale).astype(np.float32)
-    kernel = _KERNELS[interpolation]
-    centres = (np.arange(out_size) + 0.5) * scale - 0.5
-    if interpolation == "bicubic":
-        # TensorFlow's bicubic reads its weights from a 1024-entry table, so the fractional
-        # position is rounded to a multiple of 1/1024; doing the same keeps outputs equal.
-        whole = np.floor(centres)
-        centres = whole + np.round((centres - whole) * 1024) / 1024
-    weights = kernel(centres[:, None] - np.arange(in_size)[None, :])
-    totals = weights.sum(axis=1, keepdims=True)
-    weights = np.where(np.abs(totals) > 1000 * np.finfo(np.float32).eps, weights / np.where(totals != 0, totals, 1), 0.0)
-    inside = (centres >= -0.5) & (centres <= in_size - 0.5)
-    return np.where(inside[:, None], weights, 0.0).astype(np.float32)
+    """The (out_size, in_size) weights of one axis that :func:`resize_image` applies
+    (``tf.image.resize``'s)."""
+    return resize_ops.interpolation_weights(in_size, out_size, interpolation, flavour="tensorflow")
 
 
-@functools.lru_cache(maxsize=64)
-def _taps(in_size: int, out_size: int, interpolation: str) -> tuple[np.ndarray, np.ndarray]:
-    """(index, weights), both (out_size, taps): output i = sum_k weights[i, k] * input[index[i, k]].
-
-    ``taps`` is the widest run of nonzero weights in a row of ``_weights``; each row's window starts
-    at its first nonzero weight (moved left where the window would pass the end, those extra
-    weights being zero), so the sums equal the dense product's."""
-    dense = _weights(in_size, out_size, interpolation)
-    nonzero = dense != 0
-    has_any = nonzero.any(axis=1)
-    first = np.where(has_any, nonzero.argmax(axis=1), 0)
-    last = np.where(has_any, in_size - 1 - nonzero[:, ::-1].argmax(axis=1), 0)
-    taps = int((last - first).max()) + 1
-    first = np.minimum(first, in_size - taps)
-    index = first[:, None] + np.arange(taps)
-    weights = np.take_along_axis(dense, index, axis=1)
-    index.setflags(write=False)
-    weights.setflags(write=False)
-    return index, weights
-
-
-def _is_identity(index: np.ndarray, weights: np.ndarray) -> bool:
-    return index.shape[1] == 1 and bool(np.all(weights == 1)) and np.array_equal(index[:, 0], np.arange(len(index)))
-
-
-def _resample_axis(image: np.ndarray, axis: int, index: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """``image`` resampled along ``axis`` (0 or 1 of height, width, channels): float32 result.
-    Gathers straight from the input dtype (uint8 photos need no float copy of the full image)."""
-    shape = (-1, 1, 1) if axis == 0 else (1, -1, 1)
-    result = np.multiply(np.take(image, index[:, 0], axis=axis), weights[:, 0].reshape(shape), dtype=np.float32)
-    if index.shape[1] > 1:
-        term = np.empty_like(result)
-        for k in range(1, index.shape[1]):
-            np.multiply(np.take(image, index[:, k], axis=axis), weights[:, k].reshape(shape), out=term, dtype=np.float32)
-            result += term
-    return result
-
-
-def resize_image(image: np.ndarray, size: tuple[int, int], interpolation: str = "bilinear") -> np.ndarray:
-    """A (height, width, channels) image resized to ``size`` = (height, width), float32, as
-    ``tf.image.resize(image, size, method=interpolation)`` (no antialiasing)."""
+def resize_image(
+    image: np.ndarray, size: tuple[int, int], interpolation: str = "bilinear", flavour: str = "tensorflow"
+) -> np.ndarray:
+    """A (height, width, channels) image (or a batch of them) resized to ``size`` = (height,
+    width), float32, as ``tf.image.resize(image, size, method=interpolation)`` (no antialiasing),
+    or as ``jax.image.resize`` with ``flavour="jax"``; an image already of that size is returned
+    as is."""
     if interpolation not in INTERPOLATIONS:
         raise ValueError(f"`interpolation` must be one of {INTERPOLATIONS}, received interpolation={interpolation!r}.")
     image = np.asarray(image)
-    height, width, _ = image.shape
     out_height, out_width = int(size[0]), int(size[1])
-    if (height, width) == (out_height, out_width):
+    if image.shape[-3:-1] == (out_height, out_width):
         return image if image.dtype == np.float32 else image.astype(np.float32)
-    # Rows first, then columns, as the dense version did (the order fixes float32 rounding). An
-    # axis whose weights are the identity is skipped; a same-size axis is not always one (the
-    # Gaussian and Mitchell kernels blur even at scale 1).
-    row_taps = _taps(height, out_height, interpolation)
-    by_rows = image if _is_identity(*row_taps) else _resample_axis(image, 0, *row_taps)
-    column_taps = _taps(width, out_width, interpolation)
-    if _is_identity(*column_taps):
-        return by_rows if by_rows.dtype == np.float32 else by_rows.astype(np.float32)
-    return _resample_axis(by_rows, 1, *column_taps)
+    # Rows first, then columns (the order fixes float32 rounding); gathers read uint8 pixels as
+    # they are, so no float copy of the full image is made.
+    rows_axis = image.ndim - 3
+    by_rows = resize_ops.resample_axis(image, rows_axis, out_height, interpolation, flavour, dtype=np.float32)
+    return resize_ops.resample_axis(by_rows, rows_axis + 1, out_width, interpolation, flavour, dtype=np.float32)
 
 
-def _crop_box(height: int, width: int, target_height: int, target_width: int) -> tuple[int, int, int, int]:
+def centred_crop_box(height: int, width: int, target_height: int, target_width: int) -> tuple[int, int, int, int]:
+    """(top, left, crop_height, crop_width): the largest centred window with the target's aspect
+    ratio (Keras's smart_resize and crop_to_aspect_ratio arithmetic)."""
     crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
     crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
     top = int(float(height - crop_height) / 2)
@@ -315,10 +212,14 @@ def _crop_box(height: int, width: int, target_height: int, target_width: int) ->
     return top, left, crop_height, crop_width
 
 
-def resize_with_crop(image: np.ndarray, size: tuple[int, int], interpolation: str) -> np.ndarray:
-    """The largest centred window with the target's aspect ratio, resized (Keras's smart_resize)."""
-    top, left, crop_height, crop_width = _crop_box(image.shape[0], image.shape[1], *size)
-    return resize_image(image[top : top + crop_height, left : left + crop_width], size, interpolation)
+def resize_with_crop(
+    image: np.ndarray, size: tuple[int, int], interpolation: str, flavour: str = "tensorflow"
+) -> np.ndarray:
+    """The largest centred window with the target's aspect ratio, resized (Keras's smart_resize);
+    ``image`` is (height, width, channels) or a batch of them."""
+    top, left, crop_height, crop_width = centred_crop_box(image.shape[-3], image.shape[-2], *size)
+    window = image[..., top : top + crop_height, left : left + crop_width, :]
+    return resize_image(window, size, interpolation, flavour)
 
 
 def resize_with_pad(image: np.ndarray, size: tuple[int, int], interpolation: str) -> np.ndarray:
@@ -351,10 +252,8 @@ def smart_resize(x: Any, size: tuple[int, int], interpolation: str = "bilinear",
     data_format = _data_format(data_format)
     if data_format == "channels_first":
         images = np.moveaxis(images, -3, -1)
-    if images.ndim == 4:
-        result = np.stack([resize_with_crop(image, tuple(size), interpolation) for image in images])
-    else:
-        result = resize_with_crop(images, tuple(size), interpolation)
+    # Keras's smart_resize calls the backend's resize (JAX), not TensorFlow's.
+    result = resize_with_crop(images, tuple(size), interpolation, "jax")
     if data_format == "channels_first":
         result = np.moveaxis(result, -1, -3)
     return result

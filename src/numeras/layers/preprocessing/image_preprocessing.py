@@ -16,8 +16,9 @@ read in four gathers, with the edge modes of ``jax.scipy.ndimage.map_coordinates
 uses ('reflect', 'wrap', 'constant', 'nearest').
 
 ``Resizing`` and ``CenterCrop`` are differentiable (as in Keras): resizing is linear, one weight
-matrix per axis from :mod:`numeras.utils.image_utils` (``tf.image.resize``'s kernels), and its
-gradient is the transposed matrices applied to the incoming gradient.
+matrix per axis, applied by the primitive of :mod:`numeras.autodiff.ops.resize` with
+``tf.image.resize``'s weights, and its gradient is the transposed matrices applied to the
+incoming gradient.
 
 Length: over the house's ~700 lines because its eleven layers share one batched affine resampler,
 one fill-mode rule and one seed/training protocol; split by layer, each file would re-import most
@@ -26,7 +27,6 @@ of the others.
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
@@ -35,12 +35,12 @@ import numpy as np
 from numeras import backend
 from numeras.autodiff import Tensor
 from numeras.autodiff.ops import cast as _cast
-from numeras.autodiff.ops import concatenate, constant, getitem, record, transpose
+from numeras.autodiff.ops import constant, getitem, transpose
 from numeras.autodiff.ops.convolution import standardize_data_format
+from numeras.autodiff.ops.resize import INTERPOLATIONS
 from numeras.layers.layer import Layer
-from numeras.utils.image_utils import _KERNELS as _RESIZE_KERNELS
-from numeras.utils.image_utils import INTERPOLATIONS
-from numeras.utils.image_utils import _weights as _resize_weights
+from numeras.ops.image import resize_batch
+from numeras.utils.image_utils import centred_crop_box
 
 __all__ = [
     "CenterCrop",
@@ -62,53 +62,17 @@ AFFINE_INTERPOLATIONS = ("nearest", "bilinear")
 
 # --- differentiable resize ---------------------------------------------------------------------
 
-
-@functools.lru_cache(maxsize=64)
-def _antialiased_weights(in_size: int, out_size: int, interpolation: str) -> np.ndarray:
-    """(out_size, in_size) float32 weights of an antialiased shrink: the kernel is stretched by
-    in_size / out_size so every input pixel contributes (TensorFlow's and JAX's
-    scale_and_translate); growing, 'nearest' and 'area' use the plain weights."""
-    if out_size >= in_size or interpolation in ("nearest", "area"):
-        return _resize_weights(in_size, out_size, interpolation)
-    scale = in_size / out_size
-    centres = (np.arange(out_size) + 0.5) * scale - 0.5
-    weights = _RESIZE_KERNELS[interpolation]((centres[:, None] - np.arange(in_size)[None, :]) / scale)
-    totals = weights.sum(axis=1, keepdims=True)
-    usable = np.abs(totals) > 1000 * np.finfo(np.float32).eps
-    weights = np.where(usable, weights / np.where(totals != 0, totals, 1), 0.0)
-    return weights.astype(np.float32)
+_RESIZING_FLAVOUR = "tensorflow"
+"""Whose interpolation weights the resizing layers use where JAX's and TensorFlow's differ
+(bicubic without antialias): TensorFlow's, what Keras's Resizing computes in a tf.data pipeline
+and what image_dataset_from_directory loads with."""
 
 
 def resize_images(images: Tensor, size: tuple[int, int], interpolation: str = "bilinear", antialias: bool = False) -> Tensor:
     """A (batch, height, width, channels) tensor resized to ``size`` = (height, width) as
-    ``tf.image.resize`` (``antialias`` stretches the kernel when shrinking).
-
-    Forward: y[b] = R x[b] C^T per channel, with R (out_h, h) and C (out_w, w) the per-axis weight
-    matrices;  backward: dx[b] = R^T g[b] C.
-    """
-    if interpolation not in INTERPOLATIONS:
-        raise ValueError(
-            f"Resizing: `interpolation` must be one of {INTERPOLATIONS}, received interpolation={interpolation!r}."
-        )
-    x = images.data
-    batch, height, width, channels = x.shape
-    out_height, out_width = int(size[0]), int(size[1])
-    if (height, width) == (out_height, out_width):
-        return images
-    weights = _antialiased_weights if antialias else _resize_weights
-    rows = weights(height, out_height, interpolation).astype(x.dtype, copy=False)
-    cols = weights(width, out_width, interpolation).astype(x.dtype, copy=False)
-    # Rows: (out_h, h) @ (b, h, w*c); columns: (out_w, w) @ (b*out_h, w, c).
-    by_rows = np.matmul(rows, x.reshape(batch, height, width * channels))
-    out = np.matmul(cols, by_rows.reshape(batch * out_height, width, channels))
-    out = out.reshape(batch, out_height, out_width, channels)
-
-    def vjp(g):
-        by_cols = np.matmul(cols.T, g.reshape(batch * out_height, out_width, channels))
-        grad = np.matmul(rows.T, by_cols.reshape(batch, out_height, width * channels))
-        return (grad.reshape(batch, height, width, channels),)
-
-    return record(out, (images,), vjp)
+    ``tf.image.resize`` (``antialias`` stretches the kernel when shrinking); images already of
+    that size pass unchanged. Differentiable."""
+    return resize_batch(images, size, interpolation, antialias, flavour=_RESIZING_FLAVOUR)
 
 
 # --- batched affine resampling -----------------------------------------------------------------
@@ -407,32 +371,23 @@ class Resizing(_ImageLayer):
     def call(self, inputs: Tensor) -> Tensor:
         source_dtype = inputs.data.dtype
         batch, unbatched = self._to_batch(inputs)
-        if self.crop_to_aspect_ratio:
-            batch = _crop_to_aspect_ratio(batch, self.height, self.width)
-        elif self.pad_to_aspect_ratio:
-            batch = self._pad_to_aspect_ratio(batch)
-        resized = self._from_batch(resize_images(batch, (self.height, self.width), self.interpolation, self.antialias), unbatched)
+        resized = resize_batch(
+            batch,
+            (self.height, self.width),
+            self.interpolation,
+            self.antialias,
+            self.crop_to_aspect_ratio,
+            self.pad_to_aspect_ratio,
+            self.fill_value,
+            flavour=_RESIZING_FLAVOUR,
+        )
+        resized = self._from_batch(resized, unbatched)
         if source_dtype.kind in "iu":
             # As Keras: integer images (uint8 pixels) stay integers, rounded and saturated.
             limits = np.iinfo(source_dtype)
             values = np.clip(np.round(resized.data), limits.min, limits.max)
             return constant(values.astype(source_dtype))
         return resized
-
-    def _pad_to_aspect_ratio(self, images: Tensor) -> Tensor:
-        _, height, width, channels = images.shape
-        padded_height = max(height, int(float(width * self.height) / self.width))
-        padded_width = max(width, int(float(height * self.width) / self.height))
-        # Keras pads the same amount on both sides (the floor of half the difference).
-        top = int(float(padded_height - height) / 2)
-        left = int(float(padded_width - width) / 2)
-        if top > 0:
-            block = constant(np.full((images.shape[0], top, width, channels), self.fill_value, images.data.dtype))
-            return concatenate([block, images, block], axis=1)
-        if left > 0:
-            block = constant(np.full((images.shape[0], height, left, channels), self.fill_value, images.data.dtype))
-            return concatenate([block, images, block], axis=2)
-        return images
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         return self._resized_shape(input_shape, self.height, self.width)
@@ -457,18 +412,6 @@ def _positive_int(owner: str, name: str, value: Any) -> int:
     return int(value)
 
 
-def _crop_box(height: int, width: int, target_height: int, target_width: int) -> tuple[int, int, int, int]:
-    """(top, left, crop_height, crop_width): the largest centred window with the target's ratio."""
-    crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
-    crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
-    return int(float(height - crop_height) / 2), int(float(width - crop_width) / 2), crop_height, crop_width
-
-
-def _crop_to_aspect_ratio(images: Tensor, target_height: int, target_width: int) -> Tensor:
-    top, left, crop_height, crop_width = _crop_box(images.shape[1], images.shape[2], target_height, target_width)
-    return getitem(images, (slice(None), slice(top, top + crop_height), slice(left, left + crop_width)))
-
-
 class CenterCrop(_ImageLayer):
     """The central (``height``, ``width``) window of each image. An image smaller than the window
     along an axis is instead resized to it, after cropping to the target's aspect ratio (Keras's
@@ -486,8 +429,7 @@ class CenterCrop(_ImageLayer):
             top, left = (height - self.height) // 2, (width - self.width) // 2
             out = getitem(batch, (slice(None), slice(top, top + self.height), slice(left, left + self.width)))
         else:
-            cropped = _crop_to_aspect_ratio(batch, self.height, self.width)
-            out = resize_images(cropped, (self.height, self.width), "bilinear")
+            out = resize_batch(batch, (self.height, self.width), "bilinear", crop_to_aspect_ratio=True, flavour=_RESIZING_FLAVOUR)
         return self._from_batch(out, unbatched)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
@@ -676,7 +618,7 @@ class RandomCrop(_RandomImageLayer):
             top = int(rng.uniform(0, height - self.height + 1))
             left = int(rng.uniform(0, width - self.width + 1))
             return constant(images.data[:, top : top + self.height, left : left + self.width])
-        top, left, _, _ = _crop_box(height, width, self.height, self.width)
+        top, left, _, _ = centred_crop_box(height, width, self.height, self.width)
         window = getitem(images, (slice(None), slice(top, top + self.height), slice(left, left + self.width)))
         if window.shape[1:3] != (self.height, self.width):
             window = resize_images(window, (self.height, self.width), "bilinear")
