@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from numeras.autodiff.ops._core import as_tensor, record
 from numeras.autodiff.tensor import Tensor
-from numeras.backend import xp
+from numeras.backend import kernels, xp
 
 
 def large_negative_number(dtype) -> float:
@@ -53,16 +53,21 @@ def masked_softmax(x, mask=None, axis=-1) -> Tensor:
                 f"masked_softmax: `mask` must be broadcastable to the scores: each of its axes 1 or equal "
                 f"to the scores', received mask shape {keep.shape} for scores of shape {a.shape}."
             )
-        z = xp.where(keep, a, xp.asarray(large_negative_number(a.dtype), dtype=a.dtype))
+        filled = xp.where(keep, a, xp.asarray(large_negative_number(a.dtype), dtype=a.dtype))
     else:
-        z = a.copy()
-    z -= z.max(axis=axes, keepdims=True)
-    xp.exp(z, out=z)
-    z /= z.sum(axis=axes, keepdims=True)
+        filled = a
+    if isinstance(axes, int):
+        z = kernels.softmax(filled, axes)  # one pass over each row (compiled where available)
+    else:
+        z = filled - filled.max(axis=axes, keepdims=True)
+        xp.exp(z, out=z)
+        z /= z.sum(axis=axes, keepdims=True)
     if keep is not None:
         z *= keep
 
     def vjp(g):
+        if isinstance(axes, int):
+            return (kernels.softmax_grad(z, g, axes),)
         gz = g * z
         gz -= z * gz.sum(axis=axes, keepdims=True)
         return (gz,)

@@ -33,10 +33,9 @@ import time
 
 import numba
 import numpy as np
-from numba import types
-from numba.extending import overload
 
 from numeras.backend import split_products
+from numeras.backend.kernels.numba_jit.fast_exp import exp_inplace as _exp_inplace
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 # The public kernels split the batch rows into one chunk per numba thread (numba.prange): rows
@@ -57,44 +56,6 @@ _MIN_CHUNK_ROWS = 16
 
 _ONE = np.float32(1.0)  # float32 constants keep float32 arithmetic float32 and are exact in float64
 _TWO = np.float32(2.0)
-
-
-def _exp_inplace(values, scratch):
-    """values[:] = exp(values) for 1-D contiguous arrays; ``scratch`` is a work array of their size."""
-    np.exp(values, out=values)
-
-
-@overload(_exp_inplace, jit_options={"nogil": True})
-def _exp_inplace_compiled(values, scratch):  # pragma: no cover - compiled
-    if values.dtype == types.float32:
-
-        def exp_float32(values, scratch):
-            # exp(v) = 2^k * exp(r), k = round(v / ln 2), r = v - k ln 2 (ln 2 in two parts, Cephes's
-            # expf); 2^k is built in ``scratch`` from its exponent bits. v is clamped to [-87, 88],
-            # where exp stays a normal float32.
-            bits = scratch.view(np.int32)
-            for j in range(values.size):
-                v = min(max(values[j], np.float32(-87.0)), np.float32(88.0))
-                k = np.floor(v * np.float32(1.44269504) + np.float32(0.5))
-                r = v - k * np.float32(0.693359375) + k * np.float32(2.12194440e-4)
-                p = np.float32(1.9875691500e-4)
-                p = p * r + np.float32(1.3981999507e-3)
-                p = p * r + np.float32(8.3334519073e-3)
-                p = p * r + np.float32(4.1665795894e-2)
-                p = p * r + np.float32(1.6666665459e-1)
-                p = p * r + np.float32(5.0000001201e-1)
-                values[j] = p * r * r + r + np.float32(1.0)
-                bits[j] = (np.int32(k) + np.int32(127)) << np.int32(23)
-            for j in range(values.size):
-                values[j] *= scratch[j]
-
-        return exp_float32
-
-    def exp_any(values, scratch):
-        for j in range(values.size):
-            values[j] = np.exp(values[j])
-
-    return exp_any
 
 
 @_jit

@@ -1,5 +1,5 @@
-"""Softmax kernels: softmax, log-softmax and the softmax cross-entropy with its logits gradient,
-along any axis."""
+"""Softmax kernels: softmax and its gradient, log-softmax and the softmax cross-entropy with its
+logits gradient, along any axis."""
 
 from __future__ import annotations
 
@@ -29,6 +29,13 @@ def softmax(x, axis: int):
     xp.exp(z, out=z)
     z /= z.sum(axis=axis, keepdims=True)
     return z
+
+
+def softmax_grad(z, g, axis: int):
+    """dx = z * (g - sum(g * z)) along ``axis``, for z = softmax(x) (a new array)."""
+    dx = g * z
+    dx -= z * dx.sum(axis=axis, keepdims=True)
+    return dx
 
 
 def softmax_cross_entropy(x, t, axis: int):
