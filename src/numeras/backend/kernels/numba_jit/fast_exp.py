@@ -4,8 +4,8 @@
 numba has no vectorised exp: libm's scalar expf costs several nanoseconds an entry. For float32
 this is a Cephes-style polynomial exp (range reduction, degree-6 polynomial, exponent bits added
 as integers) that LLVM vectorises, ~0.5 ns an entry and within 1 ulp; for float64 (gradient
-checks) NumPy's exp entry by entry. Arguments are clamped to [-87, 88], where exp stays a normal
-float32 (exp(-87) ~ 1.6e-38 stands in for 0 below it). The recurrent kernels' activations and the
+checks) NumPy's exp entry by entry. Below -87 the result is 0 (NumPy's would be a subnormal under
+1.6e-38, or 0 below -104); above 88 it stays exp(88) ~ 1.65e38 (NumPy's: inf past 88.7). The recurrent kernels' activations and the
 softmax kernels use it.
 """
 
@@ -31,7 +31,8 @@ def _exp_inplace_compiled(values, scratch):  # pragma: no cover - compiled
             # where exp stays a normal float32.
             bits = scratch.view(np.int32)
             for j in range(values.size):
-                v = min(max(values[j], np.float32(-87.0)), np.float32(88.0))
+                raw = values[j]
+                v = min(max(raw, np.float32(-87.0)), np.float32(88.0))
                 k = np.floor(v * np.float32(1.44269504) + np.float32(0.5))
                 r = v - k * np.float32(0.693359375) + k * np.float32(2.12194440e-4)
                 p = np.float32(1.9875691500e-4)
@@ -41,7 +42,9 @@ def _exp_inplace_compiled(values, scratch):  # pragma: no cover - compiled
                 p = p * r + np.float32(1.6666665459e-1)
                 p = p * r + np.float32(5.0000001201e-1)
                 values[j] = p * r * r + r + np.float32(1.0)
-                bits[j] = (np.int32(k) + np.int32(127)) << np.int32(23)
+                # Below -87 the exact exp is under float32's smallest normal: 0 (bits 0 are +0.0),
+                # as a softmax of far-apart logits gives exactly 0 in NumPy.
+                bits[j] = np.int32(0) if raw < np.float32(-87.0) else (np.int32(k) + np.int32(127)) << np.int32(23)
             for j in range(values.size):
                 values[j] *= scratch[j]
 
