@@ -37,11 +37,8 @@ def _reduction_axes(ndim: int, axis: int) -> tuple[int, ...]:
     return tuple(i for i in range(ndim) if i != axis)
 
 
-def batch_norm_train(x, gamma=None, beta=None, axis: int = -1, epsilon: float = 1e-3):
-    """Normalize ``x`` with its own batch statistics: returns ``(y, mean, variance)``, where
-    ``y`` is recorded for differentiation (w.r.t. x, gamma, beta) and ``mean`` / ``variance``
-    are plain arrays of shape (features,) for the moving averages (the population variance,
-    as Keras)."""
+def _float_input(x) -> tuple[Tensor, object]:
+    """``x`` as a tensor and its data, integers cast to floatx (then a constant: no gradient)."""
     x = as_tensor(x)
     a = x.data
     if a.dtype.kind != "f":
@@ -49,6 +46,40 @@ def batch_norm_train(x, gamma=None, beta=None, axis: int = -1, epsilon: float = 
 
         a = a.astype(backend.floatx())
         x = constant(a)
+    return x, a
+
+
+def _normalize(centred, variance, epsilon: float, gamma, beta, kept: tuple):
+    """xhat = centred / sqrt(variance + epsilon), in place (``centred`` = x - mean becomes xhat),
+    and y = gamma * xhat + beta (either optional): (xhat, inv_std, gamma tensor or None, beta
+    tensor or None, y)."""
+    xhat = centred
+    inv_std = 1.0 / xp.sqrt(variance + xp.asarray(epsilon, dtype=centred.dtype))
+    xhat *= inv_std
+    gamma_t = None if gamma is None else as_tensor(gamma)
+    beta_t = None if beta is None else as_tensor(beta)
+    y = xhat * gamma_t.data.reshape(kept) if gamma_t is not None else xhat.copy()
+    if beta_t is not None:
+        y += beta_t.data.reshape(kept)
+    return xhat, inv_std, gamma_t, beta_t, y
+
+
+def _gradients(dx, dgamma, dbeta, gamma_t, beta_t) -> tuple:
+    """The VJP's result: dx, then dgamma and dbeta for the parameters that were given."""
+    grads = [dx]
+    if gamma_t is not None:
+        grads.append(dgamma.reshape(gamma_t.data.shape))
+    if beta_t is not None:
+        grads.append(dbeta.reshape(beta_t.data.shape))
+    return tuple(grads)
+
+
+def batch_norm_train(x, gamma=None, beta=None, axis: int = -1, epsilon: float = 1e-3):
+    """Normalize ``x`` with its own batch statistics: returns ``(y, mean, variance)``, where
+    ``y`` is recorded for differentiation (w.r.t. x, gamma, beta) and ``mean`` / ``variance``
+    are plain arrays of shape (features,) for the moving averages (the population variance,
+    as Keras)."""
+    x, a = _float_input(x)
     ndim = a.ndim
     axes = _reduction_axes(ndim, axis)
     count = math.prod(a.shape[i] for i in axes)
@@ -56,35 +87,21 @@ def batch_norm_train(x, gamma=None, beta=None, axis: int = -1, epsilon: float = 
     mean = a.mean(axis=axes, keepdims=True)
     centred = a - mean
     variance = xp.square(centred).mean(axis=axes, keepdims=True)
-    inv_std = 1.0 / xp.sqrt(variance + xp.asarray(epsilon, dtype=a.dtype))
-    xhat = centred
-    xhat *= inv_std
-    gamma_t = None if gamma is None else as_tensor(gamma)
-    beta_t = None if beta is None else as_tensor(beta)
-    y = xhat * gamma_t.data.reshape(kept) if gamma_t is not None else xhat.copy()
-    if beta_t is not None:
-        y += beta_t.data.reshape(kept)
+    xhat, inv_std, gamma_t, beta_t, y = _normalize(centred, variance, epsilon, gamma, beta, kept)
     parents = tuple(t for t in (x, gamma_t, beta_t) if t is not None)
     need_x = x.requires_grad  # as recorded now (a tape's watch ends with its block)
 
     def vjp(g):
         dbeta = g.sum(axis=axes, keepdims=True)
         dgamma = (g * xhat).sum(axis=axes, keepdims=True)
-        grads = []
+        dx = None
         if need_x:
             scale = inv_std if gamma_t is None else inv_std * gamma_t.data.reshape(kept)
             dx = xhat * (dgamma / count)
             dx += dbeta / count
             xp.subtract(g, dx, out=dx)
             dx *= scale
-            grads.append(dx)
-        else:
-            grads.append(None)
-        if gamma_t is not None:
-            grads.append(dgamma.reshape(gamma_t.data.shape))
-        if beta_t is not None:
-            grads.append(dbeta.reshape(beta_t.data.shape))
-        return tuple(grads)
+        return _gradients(dx, dgamma, dbeta, gamma_t, beta_t)
 
     return record(y, parents, vjp), mean.reshape(-1), variance.reshape(-1)
 
@@ -106,13 +123,7 @@ def masked_batch_norm_train(x, mask, gamma=None, beta=None, axis: int = -1, epsi
     that broadcasts against ``x`` (nonzero counts); it is not differentiated. ``count_epsilon``
     is added to each feature's count before dividing (Keras's ``backend.epsilon()``). Returns
     ``(y, mean, variance)`` as ``batch_norm_train``; the formulas are in the module docstring."""
-    x = as_tensor(x)
-    a = x.data
-    if a.dtype.kind != "f":
-        from numeras import backend
-
-        a = a.astype(backend.floatx())
-        x = constant(a)
+    x, a = _float_input(x)
     ndim = a.ndim
     mask = xp.asarray(mask)
     if mask.ndim != ndim or xp.broadcast_shapes(mask.shape, a.shape) != a.shape:
@@ -133,21 +144,14 @@ def masked_batch_norm_train(x, mask, gamma=None, beta=None, axis: int = -1, epsi
     mean = _weighted_sum(a, weights, axes, kept) / denominator
     centred = a - mean
     variance = _weighted_sum(xp.square(centred), weights, axes, kept) / denominator
-    inv_std = 1.0 / xp.sqrt(variance + xp.asarray(epsilon, dtype=a.dtype))
-    xhat = centred
-    xhat *= inv_std
-    gamma_t = None if gamma is None else as_tensor(gamma)
-    beta_t = None if beta is None else as_tensor(beta)
-    y = xhat * gamma_t.data.reshape(kept) if gamma_t is not None else xhat.copy()
-    if beta_t is not None:
-        y += beta_t.data.reshape(kept)
+    xhat, inv_std, gamma_t, beta_t, y = _normalize(centred, variance, epsilon, gamma, beta, kept)
     parents = tuple(t for t in (x, gamma_t, beta_t) if t is not None)
     need_x = x.requires_grad  # as recorded now (a tape's watch ends with its block)
 
     def vjp(g):
         dbeta = g.sum(axis=axes, keepdims=True)
         dgamma = (g * xhat).sum(axis=axes, keepdims=True)
-        grads = []
+        dx = None
         if need_x:
             scale = inv_std if gamma_t is None else inv_std * gamma_t.data.reshape(kept)
             # d mean / d x = w / D and d var / d x = 2 w (x - mean) / D, plus var's dependence on mean.
@@ -161,14 +165,7 @@ def masked_batch_norm_train(x, mask, gamma=None, beta=None, axis: int = -1, epsi
             dx *= weights
             xp.subtract(g, dx, out=dx)
             dx *= scale
-            grads.append(dx)
-        else:
-            grads.append(None)
-        if gamma_t is not None:
-            grads.append(dgamma.reshape(gamma_t.data.shape))
-        if beta_t is not None:
-            grads.append(dbeta.reshape(beta_t.data.shape))
-        return tuple(grads)
+        return _gradients(dx, dgamma, dbeta, gamma_t, beta_t)
 
     return record(y, parents, vjp), mean.reshape(-1), variance.reshape(-1)
 

@@ -24,15 +24,7 @@ from numeras.backend.kernels.numpy_ref import softmax as reference
 def _rows(a, axis: int, *others) -> bool:
     """True for a C-contiguous float32/float64 matrix reduced along its last axis, with ``others``
     of its shape and dtype, C-contiguous."""
-    if not (
-        type(a) is np.ndarray and a.ndim == 2 and axis in (1, -1) and a.shape[1]
-        and compiled_float(a.dtype) and a.flags.c_contiguous
-    ):
-        return False
-    for other in others:
-        if type(other) is not np.ndarray or other.dtype != a.dtype or other.shape != a.shape or not other.flags.c_contiguous:
-            return False
-    return True
+    return type(a) is np.ndarray and a.ndim == 2 and _last_axis_rows(a, axis, *others)
 
 
 def _last_axis_rows(a, axis: int, *others) -> bool:
