@@ -389,6 +389,9 @@ _CELL_KEYS = (
 )
 
 
+_RNN_FLAGS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask")
+
+
 class _StandardRNN(RNN):
     """SimpleRNN, LSTM and GRU: an ``RNN`` over their own cell, configured with the cell's arguments."""
 
@@ -396,11 +399,17 @@ class _StandardRNN(RNN):
     cell_name = "simple_rnn_cell"
     extra_cell_keys: tuple = ()
 
-    def _setup(self, cell_arguments: dict, rnn_arguments: dict, kwargs: dict) -> None:
+    def _setup(self, arguments: dict) -> None:
+        """Build from the constructor's own arguments (its ``locals()``, taken first thing): the
+        RNN flags go to ``RNN``, the activity regularizer and ``**kwargs`` to the layer, the rest
+        to the cell."""
+        arguments = {k: v for k, v in arguments.items() if k not in ("self", "__class__", "use_cudnn")}
+        kwargs = dict(arguments.pop("kwargs"), activity_regularizer=arguments.pop("activity_regularizer"))
         kwargs.pop("implementation", None)
         kwargs.pop("use_cudnn", None)
+        rnn_arguments = {name: arguments.pop(name) for name in _RNN_FLAGS}
         cell = self.cell_class(
-            name=self.cell_name, dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True), **cell_arguments
+            name=self.cell_name, dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True), **arguments
         )
         RNN.__init__(self, cell, **rnn_arguments, **kwargs)
 
@@ -463,17 +472,8 @@ class SimpleRNN(_StandardRNN):
         return_state: bool = False, go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
         zero_output_for_mask: bool = False, use_cudnn: Any = "auto", **kwargs: Any,
     ) -> None:
-        kwargs.pop("recurrent_activation", None)
-        cell = dict(units=units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed)
-        self._setup(cell, dict(
-            return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards,
-            stateful=stateful, unroll=unroll, zero_output_for_mask=zero_output_for_mask,
-        ), dict(kwargs, activity_regularizer=activity_regularizer))
+        kwargs.pop("recurrent_activation", None)  # in saved configs; SimpleRNN has none
+        self._setup(locals())
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -499,19 +499,7 @@ class LSTM(_StandardRNN):
         zero_output_for_mask: bool = False, use_cudnn: Any = "auto",
         unit_forget_bias: bool = True, **kwargs: Any,
     ) -> None:
-        cell = dict(
-            units=units, activation=activation, recurrent_activation=recurrent_activation, unit_forget_bias=unit_forget_bias,
-            use_bias=use_bias, kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed,
-        )
-        self._setup(cell, dict(
-            return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards,
-            stateful=stateful, unroll=unroll, zero_output_for_mask=zero_output_for_mask,
-        ), dict(kwargs, activity_regularizer=activity_regularizer))
+        self._setup(locals())
 
 
 class GRU(_StandardRNN):
@@ -532,19 +520,7 @@ class GRU(_StandardRNN):
         zero_output_for_mask: bool = False, use_cudnn: Any = "auto",
         reset_after: bool = True, **kwargs: Any,
     ) -> None:
-        cell = dict(
-            units=units, activation=activation, recurrent_activation=recurrent_activation, reset_after=reset_after,
-            use_bias=use_bias, kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint, dropout=dropout,
-            recurrent_dropout=recurrent_dropout, seed=seed,
-        )
-        self._setup(cell, dict(
-            return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards,
-            stateful=stateful, unroll=unroll, zero_output_for_mask=zero_output_for_mask,
-        ), dict(kwargs, activity_regularizer=activity_regularizer))
+        self._setup(locals())
 
 
 __all__ = ["GRU", "LSTM", "RNN", "SimpleRNN"]
