@@ -261,6 +261,16 @@ class Layer(Operation):
     def supports_masking(self, value: bool) -> None:
         object.__setattr__(self, "_supports_masking", bool(value))
 
+    def _mask_shape_fits(self, mask_shape: tuple, input_shape: tuple) -> bool:
+        """Whether an explicit mask of ``mask_shape`` fits an input of ``input_shape``: its shape
+        is the input's leading axes (a channels_first layer's steps come after its features:
+        (batch, features, steps)). A layer with another rule overrides this."""
+        if _mask_fits(mask_shape, input_shape):
+            return True
+        return getattr(self, "data_format", None) == "channels_first" and _mask_fits(
+            mask_shape, input_shape[:1] + input_shape[2:]
+        )
+
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The mask of the outputs for ``inputs`` whose mask is ``mask``: by default ``mask``
         itself when the layer ``supports_masking``, else None (Keras 3)."""
@@ -824,12 +834,7 @@ def _checked_mask(layer: Layer, inputs: Any, mask: Any) -> Any:
     if not isinstance(mask, (Tensor, SymbolicTensor)):
         mask = Tensor(xp.asarray(mask))
     mask_shape, input_shape = tuple(mask.shape), tuple(getattr(inputs, "shape", ()))
-    # A layer whose call checks masks by its own rule (BatchNormalization: size-1 axes broadcast).
-    if not getattr(layer, "_checks_mask_shape_in_call", False) and not _mask_fits(mask_shape, input_shape) and not (
-        # A channels_first layer's steps come after its features: (batch, features, steps).
-        getattr(layer, "data_format", None) == "channels_first"
-        and _mask_fits(mask_shape, input_shape[:1] + input_shape[2:])
-    ):
+    if not layer._mask_shape_fits(mask_shape, input_shape):
         leading = input_shape[:-1] if len(input_shape) > 1 else input_shape
         raise ValueError(
             f"Layer '{layer.name}' ({type(layer).__name__}) received a mask of shape {mask_shape} "

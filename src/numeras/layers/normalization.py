@@ -37,8 +37,6 @@ class BatchNormalization(Layer):
     (learn gamma) and the initializers, regularizers and constraints of beta and gamma.
     """
 
-    # Masks are checked in call, as Keras: one axis fewer than the inputs, size-1 axes broadcast.
-    _checks_mask_shape_in_call = True
 
     def __init__(
         self,
@@ -136,6 +134,9 @@ class BatchNormalization(Layer):
         self.moving_variance = self.add_weight(
             name="moving_variance", shape=(features,), initializer=self.moving_variance_initializer, trainable=False
         )
+
+    def _mask_shape_fits(self, mask_shape: tuple, input_shape: tuple) -> bool:
+        return True  # call checks masks by Keras's rule: one axis fewer than the inputs, size-1 axes broadcast
 
     def call(self, inputs: Tensor, training: bool | None = None, mask: Any = None) -> Tensor:
         if inputs.data.dtype.kind != "f":
