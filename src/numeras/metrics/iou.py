@@ -220,15 +220,9 @@ class OneHotIoU(IoU):
         )
 
     def get_config(self) -> dict:
-        return {
-            "num_classes": self.num_classes,
-            "target_class_ids": self.target_class_ids,
-            "name": self.name,
-            "dtype": self.dtype,
-            "ignore_class": self.ignore_class,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
+        config = super().get_config()
+        del config["sparse_y_true"]  # always False here: the labels are one-hot
+        return config
 
 
 class OneHotMeanIoU(MeanIoU):
@@ -254,11 +248,6 @@ class OneHotMeanIoU(MeanIoU):
         )
 
     def get_config(self) -> dict:
-        return {
-            "num_classes": self.num_classes,
-            "name": self.name,
-            "dtype": self.dtype,
-            "ignore_class": self.ignore_class,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
+        config = super().get_config()
+        del config["sparse_y_true"]  # always False here: the labels are one-hot
+        return config
